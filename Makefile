@@ -1,0 +1,41 @@
+# The two set-up commands of the README:
+#   make lab    create .venv if missing, install, open the course in JupyterLab (localhost, token on)
+#   make test   create .venv if missing, install, run ruff and every test
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+LOCK   := requirements-lock.txt
+PYTEST_ARGS ?=
+
+.PHONY: install lab test lint parity bench clean
+
+install: $(STAMP)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): $(BIN)/python pyproject.toml $(LOCK)
+	$(BIN)/python -m pip install -c $(LOCK) -e '.[dev]'
+	touch $(STAMP)
+
+lab: install
+	$(BIN)/jupyter lab --notebook-dir=notebooks --ServerApp.ip=127.0.0.1 --ServerApp.open_browser=False
+
+lint: install
+	$(BIN)/ruff check .
+
+test: install lint
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Optional: install the official yolox==0.3.0 as a test oracle (dev only) and run the parity tests.
+parity: install
+	$(BIN)/python -m pip install --no-deps --no-build-isolation yolox==0.3.0
+	$(BIN)/python -m pip install loguru thop opencv-python-headless tabulate
+	$(BIN)/python -m pytest -m oracle -v
+
+bench: install
+	$(BIN)/python benchmarks/bench_inference.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

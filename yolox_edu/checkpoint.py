@@ -1,0 +1,137 @@
+"""Saving and loading weights: our checkpoints and official YOLOX ``.pth`` files.
+
+A checkpoint is a dict with ``model`` (the state dict to run: the EMA weights when training used EMA,
+as the official trainer saves them) plus, for ours, ``config`` (the model config as a dict) and
+whatever the trainer adds (optimizer, epoch, …). Files are written atomically: a temp file in the
+same folder, flushed to disk, then renamed over the target, so a crash never leaves a half file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tempfile
+import warnings
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+__all__ = ["save_checkpoint", "atomic_save", "read_checkpoint", "load_checkpoint", "CheckpointError"]
+
+CLASS_LAYERS = "head.cls_preds."
+
+
+class CheckpointError(ValueError):
+    """A file that is not a usable checkpoint for this model; the message says why."""
+
+
+def atomic_save(obj: Any, path: str | Path) -> Path:
+    """``torch.save`` to a temp file next to ``path``, fsync, then rename over ``path``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            torch.save(obj, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def save_checkpoint(path: str | Path, model: nn.Module, **extra: Any) -> Path:
+    """Save ``model``'s weights and config (plus ``extra`` entries) atomically; returns the path."""
+    if any(isinstance(m, nn.Identity) and n.endswith(".bn") for n, m in model.named_modules()):
+        raise ValueError("this model was fused (model.fuse()); save the unfused model so that it can be "
+                         "loaded again")
+    cfg = getattr(model, "cfg", None)
+    ckpt = {"model": model.state_dict(), **extra}
+    if cfg is not None:
+        ckpt["config"] = dataclasses.asdict(cfg)
+    return atomic_save(ckpt, path)
+
+
+def read_checkpoint(path: str | Path) -> dict[str, Any]:
+    """Read a checkpoint dict with ``torch.load(weights_only=True)``; clear errors for bad files."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"checkpoint not found: {path}")
+    try:
+        ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as e:  # pickle, zip and unpickler errors all mean "not a checkpoint we can read"
+        raise CheckpointError(f"{path} is not a readable PyTorch checkpoint ({type(e).__name__}: "
+                              f"{str(e).splitlines()[0][:200]})") from None
+    if isinstance(ckpt, dict) and "model" not in ckpt and ckpt and all(
+            isinstance(v, torch.Tensor) for v in ckpt.values()):
+        ckpt = {"model": ckpt}  # a bare state dict
+    if not isinstance(ckpt, dict) or not isinstance(ckpt.get("model"), dict):
+        raise CheckpointError(f"{path} holds no model weights: expected a dict with a 'model' state dict")
+    return ckpt
+
+
+def _mismatches(model_sd: dict, ckpt_sd: dict) -> tuple[list[str], list[str], list[str]]:
+    """Keys missing from the checkpoint, unexpected in it, and present in both with other shapes."""
+    missing = [k for k in model_sd if k not in ckpt_sd]
+    unexpected = [k for k in ckpt_sd if k not in model_sd]
+    shapes = [f"{k}: checkpoint {tuple(ckpt_sd[k].shape)} vs model {tuple(model_sd[k].shape)}"
+              for k in model_sd if k in ckpt_sd and ckpt_sd[k].shape != model_sd[k].shape]
+    return missing, unexpected, shapes
+
+
+def load_checkpoint(model: nn.Module, path: str | Path, key: str = "model") -> dict[str, Any]:
+    """Load weights from our checkpoint or an official YOLOX ``.pth`` into ``model``; returns the dict.
+
+    Keys and shapes must match exactly, except the class-prediction layers: a checkpoint trained for
+    another number of classes loads everything else and leaves ``head.cls_preds`` freshly
+    initialised (fine-tuning), with a warning. Any other difference is an error naming the first
+    mismatching keys. The checkpoint decides the input channel order: official weights expect BGR,
+    ours record it in their config; ``model.cfg.bgr`` is set to match, with a warning if it changes.
+    """
+    ckpt = read_checkpoint(path)
+    state = ckpt[key] if key in ckpt else None
+    if not isinstance(state, dict):
+        raise CheckpointError(f"{path} has no {key!r} entry (entries: {', '.join(map(str, ckpt))})")
+    model_sd = model.state_dict()
+    missing, unexpected, shapes = _mismatches(model_sd, state)
+    finetune = bool(shapes) and not missing and not unexpected and all(s.startswith(CLASS_LAYERS) for s in shapes)
+    if finetune:
+        state = {k: v for k, v in state.items() if not k.startswith(CLASS_LAYERS)}
+        n_ckpt = state_num_classes(ckpt[key])
+        warnings.warn(f"{path}: trained for {n_ckpt} classes, the model has {model.num_classes}; "
+                      "loaded everything except the class-prediction layers (head.cls_preds), which keep "
+                      "their fresh initialisation for fine-tuning", stacklevel=2)
+    elif missing or unexpected or shapes:
+        problems = [f"missing from checkpoint: {k}" for k in missing[:5]]
+        problems += [f"not in model: {k}" for k in unexpected[:5]] + shapes[:5]
+        arch = (ckpt.get("config") or {}).get("name", "an unknown architecture")
+        raise CheckpointError(
+            f"{path} does not fit this model ({getattr(getattr(model, 'cfg', None), 'name', '?')}); "
+            f"it looks like {arch}. {len(missing)} missing, {len(unexpected)} unexpected, "
+            f"{len(shapes)} shape mismatches. First: " + "; ".join(problems))
+    model.load_state_dict(state, strict=not finetune)
+    _adopt_channel_order(model, ckpt, path)
+    return ckpt
+
+
+def state_num_classes(state: dict[str, torch.Tensor]) -> int | None:
+    """Number of classes a state dict was trained for (rows of the first class-prediction conv)."""
+    w = state.get(f"{CLASS_LAYERS}0.weight")
+    return None if w is None else int(w.shape[0])
+
+
+def _adopt_channel_order(model: nn.Module, ckpt: dict[str, Any], path: str | Path) -> None:
+    cfg = getattr(model, "cfg", None)
+    if cfg is None:
+        return
+    official = "config" not in ckpt
+    bgr = True if official else bool(ckpt["config"].get("bgr", False))
+    if bgr != cfg.bgr:
+        origin = "official YOLOX weights expect" if official else "these weights were trained on"
+        warnings.warn(f"{path}: {origin} {'BGR' if bgr else 'RGB'} input; set model.cfg.bgr={bgr} "
+                      "(keep feeding RGB images: the model flips channels itself)", stacklevel=3)
+        cfg.bgr = bgr

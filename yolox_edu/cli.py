@@ -1,0 +1,117 @@
+"""``yolox-edu``: one command line for the whole library.
+
+    yolox-edu predict --model yolox-s --ckpt yolox_s.pth --image dog.jpg --out dog_boxes.jpg
+    yolox-edu train   --preset demo --out runs/demo
+    yolox-edu eval    --model yolox-nano --ckpt runs/demo/best.pth --data data_samples/synth --split val --out runs/eval
+    yolox-edu data    synth | subset | check ...
+
+Run ``yolox-edu COMMAND --help`` for the options of each command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+import warnings
+from pathlib import Path
+
+__all__ = ["main", "build_parser"]
+
+# each of these modules has add_parser(subparsers) registering one command
+SUBCOMMAND_MODULES = ("yolox_edu.train.cli", "yolox_edu.eval.cli", "yolox_edu.data.cli")
+
+
+def add_predict_parser(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("predict", help="detect objects in images and draw them",
+                              description="Detect objects in images; draw boxes with class names and "
+                                          "optionally write them as JSON.")
+    p.add_argument("--model", default="yolox-s", help="yolox-nano|tiny|s|m|l|x|darknet53 (default yolox-s)")
+    p.add_argument("--ckpt", required=True, help="checkpoint: ours or an official YOLOX .pth")
+    p.add_argument("--image", required=True, nargs="+", help="image file(s)")
+    p.add_argument("--out", required=True, help="output image (one input) or folder (several inputs)")
+    p.add_argument("--json", help="also write the detections to this JSON file")
+    p.add_argument("--conf", type=float, default=0.25, help="score threshold (default 0.25)")
+    p.add_argument("--nms", type=float, default=0.45, help="NMS IoU threshold (default 0.45)")
+    p.add_argument("--size", type=int, nargs="+", help="input size: one number or H W (default: the model's)")
+    p.add_argument("--num-classes", type=int, help="classes the checkpoint predicts (default: read from it)")
+    p.add_argument("--class-names", help="COCO json or text file (one name per line); default COCO's or "
+                                         "the names stored in our checkpoint")
+    p.add_argument("--class-agnostic", action="store_true", help="NMS across classes")
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--bf16", action="store_true", help="bfloat16 autocast (faster on AMX CPUs / GPUs)")
+    p.set_defaults(func=run_predict)
+
+
+def run_predict(args: argparse.Namespace) -> int:
+    from yolox_edu.checkpoint import load_checkpoint, read_checkpoint, state_num_classes
+    from yolox_edu.models import build_model
+    from yolox_edu.names import COCO_CLASSES, read_class_names
+    from yolox_edu.predict import as_image_tensor, predict
+    from yolox_edu.viz import draw_detections
+
+    ckpt = read_checkpoint(args.ckpt)
+    num_classes = args.num_classes or state_num_classes(ckpt["model"]) or 80
+    model = build_model(args.model, num_classes=num_classes)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the BGR notice is expected for official weights
+        ckpt = load_checkpoint(model, args.ckpt)
+    names = (read_class_names(args.class_names) if args.class_names
+             else ckpt.get("class_names") or (list(COCO_CLASSES) if num_classes == 80 else None))
+    size = None if not args.size else (args.size[0], args.size[-1])
+    model.to(args.device)
+    images = [as_image_tensor(p) for p in args.image]
+    dets = predict(model, images, input_size=size, conf_thresh=args.conf, nms_thresh=args.nms,
+                   class_agnostic=args.class_agnostic, device=args.device, bf16=args.bf16)
+    out = Path(args.out)
+    many = len(images) > 1
+    if many:
+        out.mkdir(parents=True, exist_ok=True)
+    records = []
+    for path, image, det in zip(args.image, images, dets):
+        target = out / f"{Path(path).stem}_pred.jpg" if many else out
+        target.parent.mkdir(parents=True, exist_ok=True)
+        draw_detections(image, det.boxes, det.labels, det.scores, names).save(target)
+        for box, score, label in zip(det.boxes.tolist(), det.scores.tolist(), det.labels.tolist()):
+            records.append({"image": str(path), "box_xyxy": [round(v, 2) for v in box], "score": round(score, 5),
+                            "class_id": label, "class_name": names[label] if names else str(label)})
+        print(f"{path}: {len(det)} detections → {target}")
+    if args.json:
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps(records, indent=1))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="yolox-edu", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    add_predict_parser(sub)
+    for name in SUBCOMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as e:
+            if e.name != name:
+                raise
+            continue
+        module.add_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except (FileNotFoundError, ValueError, KeyError, TypeError) as e:
+        msg = e.args[0] if isinstance(e, KeyError) and e.args else e
+        print(f"yolox-edu {args.command}: error: {msg}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

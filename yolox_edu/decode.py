@@ -1,0 +1,96 @@
+"""From raw head maps to boxes and detections.
+
+The head gives, per level, a (B, 5 + C, h, w) map whose channels are
+``(tx, ty, tw, th, objectness logit, C class logits)``. For the point in column i, row j of a level
+with stride s: ``cx = (tx + i)·s``, ``cy = (ty + j)·s``, ``w = exp(tw)·s``, ``h = exp(th)·s``.
+Scores are ``sigmoid(obj) · sigmoid(cls)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor
+from torchvision.ops import batched_nms
+
+from yolox_edu.boxes import cxcywh_to_xyxy
+from yolox_edu.grid import DEFAULT_STRIDES, Grid, make_grid
+
+__all__ = ["flatten_levels", "grid_for", "decode_boxes", "decode_outputs", "Detections", "postprocess"]
+
+
+def flatten_levels(maps: list[Tensor]) -> Tensor:
+    """Per-level (B, K, h, w) maps → one (B, A, K) tensor, levels stacked in order (see ``grid``)."""
+    return torch.cat([m.flatten(2) for m in maps], dim=2).permute(0, 2, 1)  # (B, A, K)
+
+
+def grid_for(maps: list[Tensor], strides: tuple[int, ...] = DEFAULT_STRIDES) -> Grid:
+    """The anchor-point grid matching a list of per-level maps (same device and dtype)."""
+    shapes = [tuple(m.shape[-2:]) for m in maps]
+    return make_grid(strides=strides, level_shapes=shapes, device=maps[0].device, dtype=maps[0].dtype)
+
+
+def decode_boxes(reg: Tensor, grid: Grid) -> Tensor:
+    """Raw regression (B, A, 4) = (tx, ty, tw, th) → (B, A, 4) cxcywh boxes in input pixels."""
+    strides = grid.strides[:, None]  # (A, 1)
+    xy = (reg[..., :2] + grid.cells) * strides  # (B, A, 2)
+    wh = reg[..., 2:4].exp() * strides  # (B, A, 2)
+    return torch.cat((xy, wh), dim=-1)  # (B, A, 4)
+
+
+def decode_outputs(maps: list[Tensor], strides: tuple[int, ...] = DEFAULT_STRIDES) -> Tensor:
+    """Raw per-level maps → (B, A, 5 + C) rows (cx, cy, w, h, objectness, class scores) as probabilities."""
+    raw = flatten_levels(maps)  # (B, A, 5 + C)
+    boxes = decode_boxes(raw[..., :4], grid_for(maps, strides))  # (B, A, 4)
+    return torch.cat((boxes, raw[..., 4:].sigmoid()), dim=-1)  # (B, A, 5 + C)
+
+
+@dataclass
+class Detections:
+    """Detections of one image: ``boxes`` (N, 4) xyxy pixels, ``scores`` (N,), ``labels`` (N,) int64."""
+
+    boxes: Tensor
+    scores: Tensor
+    labels: Tensor
+
+    def __len__(self) -> int:
+        return self.scores.shape[0]
+
+    def to(self, device: torch.device | str) -> Detections:
+        return Detections(self.boxes.to(device), self.scores.to(device), self.labels.to(device))
+
+
+@torch.no_grad()
+def postprocess(
+    preds: Tensor,
+    conf_thresh: float = 0.25,
+    nms_thresh: float = 0.45,
+    class_agnostic: bool = False,
+    max_detections: int | None = None,
+) -> list[Detections]:
+    """Score filter then NMS, per image.
+
+    Each point keeps its best class (as the official code does); score = objectness × class prob.
+
+    Args:
+        preds: (B, A, 5 + C) decoded rows from ``decode_outputs`` / eval-mode ``model(images)``.
+        conf_thresh: keep points with score >= conf_thresh (as the official code).
+        nms_thresh: IoU above which a lower-scoring box of the same class is removed.
+        class_agnostic: NMS across classes instead of per class.
+        max_detections: keep at most this many (highest score) per image.
+    """
+    if preds.ndim != 3 or preds.shape[-1] < 6:
+        raise ValueError(f"preds must be (B, A, 5 + C) with C >= 1, got shape {tuple(preds.shape)}")
+    results = []
+    for p in preds:  # (A, 5 + C)
+        cls_prob, labels = p[:, 5:].max(dim=1)  # (A,), (A,)
+        scores = p[:, 4] * cls_prob  # (A,)
+        keep = scores >= conf_thresh  # (A,) bool
+        boxes, scores, labels = cxcywh_to_xyxy(p[keep, :4]).float(), scores[keep].float(), labels[keep]
+        groups = torch.zeros_like(labels) if class_agnostic else labels
+        kept = batched_nms(boxes, scores, groups, nms_thresh)  # (N,) sorted by score
+        if max_detections is not None:
+            kept = kept[:max_detections]
+        results.append(Detections(boxes[kept], scores[kept], labels[kept]))
+    return results

@@ -1,0 +1,109 @@
+"""The YOLOX detector: neck (with its backbone) + decoupled head, and ``build_model``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from torch import Tensor, nn
+
+from yolox_edu.config import MODEL_PRESETS, ModelConfig, model_config
+from yolox_edu.decode import decode_outputs
+from yolox_edu.models.blocks import BaseConv
+from yolox_edu.models.head import YOLOXHead
+from yolox_edu.models.neck import PAFPN, YOLOv3FPN
+
+__all__ = ["YOLOX", "build_model", "build_model_from_config", "MODEL_NAMES", "canonical_name"]
+
+MODEL_NAMES: tuple[str, ...] = tuple(MODEL_PRESETS)
+
+
+class YOLOX(nn.Module):
+    """YOLOX. ``self.backbone`` is the neck that owns the backbone (official naming: checkpoint keys
+    start ``backbone.backbone.`` for the backbone and ``backbone.`` for the neck); ``self.neck`` is a
+    readable alias that adds no keys.
+
+    Forward:
+        - ``model(images, targets)`` → loss dict (``total``, ``iou``, ``obj``, ``cls``, ``l1``, ``num_fg``);
+          ``targets`` (B, G, 5) rows (class, cx, cy, w, h) in input pixels, all-zero rows are padding.
+        - train mode, no targets → list of L raw maps (B, 5 + C, h, w).
+        - eval mode → decoded (B, A, 5 + C) rows (cx, cy, w, h, objectness, class scores), input pixels.
+
+    ``images`` are float (B, 3, H, W), values 0–255, RGB (flipped to BGR first when ``cfg.bgr``).
+    """
+
+    def __init__(self, cfg: ModelConfig):
+        super().__init__()
+        self.cfg = cfg
+        if cfg.backbone == "cspdarknet":
+            self.backbone: nn.Module = PAFPN(cfg.depth, cfg.width, cfg.depthwise, cfg.act)
+            head_in, head_width = self.backbone.out_channels, cfg.width
+        elif cfg.backbone == "darknet53":
+            self.backbone = YOLOv3FPN()
+            head_in, head_width = self.backbone.out_channels, 1.0
+        else:
+            raise ValueError(f"unknown backbone {cfg.backbone!r}; choose 'cspdarknet' or 'darknet53'")
+        self.head = YOLOXHead(cfg.num_classes, head_width, head_in, cfg.act, cfg.depthwise)
+
+    @property
+    def neck(self) -> nn.Module:
+        return self.backbone
+
+    @property
+    def num_classes(self) -> int:
+        return self.cfg.num_classes
+
+    def forward(self, images: Tensor, targets: Tensor | None = None, *, use_l1: bool = False) -> Any:
+        self._check_images(images)
+        x = images.flip(1) if self.cfg.bgr else images
+        maps = self.head(self.backbone(x))  # L × (B, 5 + C, h, w)
+        if targets is not None:
+            from yolox_edu.loss import yolox_loss
+
+            return yolox_loss(maps, targets, self.cfg.strides, assigner=self.cfg.assigner, use_l1=use_l1,
+                              **self.cfg.loss)
+        if self.training:
+            return maps
+        return decode_outputs(maps, self.cfg.strides)  # (B, A, 5 + C)
+
+    def _check_images(self, images: Tensor) -> None:
+        if images.ndim != 4 or images.shape[1] != 3:
+            raise ValueError(f"images must be (B, 3, H, W), got shape {tuple(images.shape)}")
+        if not images.is_floating_point():
+            raise TypeError(f"images must be a float tensor with values 0-255, got {images.dtype}")
+        stride = max(self.cfg.strides)
+        if images.shape[2] % stride or images.shape[3] % stride:
+            raise ValueError(f"image height and width must be multiples of {stride}, got "
+                             f"{tuple(images.shape[2:])}; letterbox to e.g. 640x640 first")
+
+    def fuse(self) -> YOLOX:
+        """Fold every BatchNorm into its conv for inference (eval mode, outputs unchanged to ~1e-5).
+
+        A fused model has no BN keys, so save the unfused one."""
+        self.eval()
+        for m in self.modules():
+            if isinstance(m, BaseConv):
+                m.fuse()
+        return self
+
+
+def canonical_name(name: str) -> str:
+    """Accept ``yolox-s``, ``yolox_s``, ``YOLOX-S`` and ``s``; return the canonical ``yolox-s``."""
+    key = name.strip().lower().replace("_", "-")
+    if not key.startswith("yolox-"):
+        key = f"yolox-{key}"
+    if key not in MODEL_PRESETS:
+        raise ValueError(f"unknown model name {name!r}; choose one of: {', '.join(MODEL_NAMES)}")
+    return key
+
+
+def build_model_from_config(cfg: ModelConfig) -> YOLOX:
+    if cfg.num_classes < 1:
+        raise ValueError(f"num_classes must be >= 1, got {cfg.num_classes}")
+    return YOLOX(cfg)
+
+
+def build_model(name: str = "yolox-s", num_classes: int = 80, **overrides: Any) -> YOLOX:
+    """A randomly initialised YOLOX of the named size (``yolox-nano`` … ``yolox-x``, ``yolox-darknet53``).
+
+    ``overrides`` set other ``ModelConfig`` fields, e.g. ``assigner="center-3x3"`` or ``bgr=True``."""
+    return build_model_from_config(model_config(canonical_name(name), num_classes=num_classes, **overrides))
