@@ -1,0 +1,117 @@
+"""The trainer end to end on a tiny synthetic set: smoke run, kill + resume, guards."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import torch
+
+from yolox_edu import build_model, load_checkpoint
+from yolox_edu.data.synth import make_synth
+from yolox_edu.train import loop
+from yolox_edu.train.config import experiment_preset
+
+TINY = {"model.input_size": (128, 128), "data.batch_size": 4, "data.num_workers": 0, "max_epoch": 3,
+        "warmup_epochs": 1, "no_aug_epochs": 1, "eval_interval": 1, "aug.random_size": (3, 5),
+        "aug.multiscale_interval": 2, "eval.conf_thresh": 0.05, "max_iters_per_epoch": 4}
+
+
+@pytest.fixture(scope="module")
+def tiny_data(tmp_path_factory):
+    return make_synth(tmp_path_factory.mktemp("synth"), n_train=16, n_val=4, seed=3, size=128)
+
+
+def _exp(data, out, **extra):
+    return experiment_preset("demo", {**TINY, "data.dir": str(data), "out_dir": str(out), **extra})
+
+
+def _log(out):
+    return [json.loads(line) for line in (out / "log.jsonl").read_text().splitlines()]
+
+
+def test_fit_smoke(tiny_data, tmp_path):
+    out = tmp_path / "run"
+    metrics = loop.fit(_exp(tiny_data, out), progress=False)
+    assert {"AP", "AP50"} <= set(metrics)
+    for name in ("last.pth", "best.pth", "last_mosaic_epoch.pth", "metrics.json", "config.json"):
+        assert (out / name).is_file(), name
+    assert {"AP", "AP50", "AP75", "APs", "APm", "APl", "AR100", "per_class"} <= set(
+        json.loads((out / "metrics.json").read_text()))
+    train = [r for r in _log(out) if r["type"] == "train"]
+    assert [r["iter"] for r in train] == list(range(1, 13))
+    assert train[0]["lr"] == 0.0 and train[3]["lr"] > 0  # warmup starts from 0
+    assert all(r["l1"] == 0 for r in train[:8]) and all(r["l1"] > 0 for r in train[8:]), "L1 only in the tail"
+    assert len({r["size"] for r in train[:8]}) > 1, "multi-scale sizes change during training"
+    assert {r["size"] for r in train} <= {96, 128, 160}
+    assert sum(r["type"] == "eval" for r in _log(out)) == 3
+    ckpt = load_checkpoint(build_model("yolox-nano", num_classes=6, input_size=(128, 128)), out / "last.pth")
+    assert ckpt["epoch"] == 3 and ckpt["iteration"] == 12 and ckpt["class_names"][0] == "circle"
+
+
+def test_class_count_mismatch_is_reported_before_training(tiny_data, tmp_path):
+    with pytest.raises(ValueError, match="6 classes .* configured for 80: pass --set model.num_classes=6"):
+        loop.fit(_exp(tiny_data, tmp_path, **{"model.num_classes": 80}), progress=False)
+    assert not (tmp_path / "log.jsonl").exists()
+
+
+def test_non_finite_loss_stops_and_keeps_last_good_checkpoint(tiny_data, tmp_path, monkeypatch):
+    exp = _exp(tiny_data, tmp_path, max_epoch=2, save_interval_iters=2)
+    real_forward = type(build_model("yolox-nano")).forward
+    calls = {"n": 0}
+
+    def forward(self, images, targets=None, **kw):
+        out = real_forward(self, images, targets, **kw)
+        if targets is not None:  # a training step
+            calls["n"] += 1
+            if calls["n"] == 6:
+                out["total"] = out["total"] * float("nan")
+        return out
+
+    monkeypatch.setattr(type(build_model("yolox-nano")), "forward", forward)
+    with pytest.raises(loop.NonFiniteLossError, match="epoch 2, iteration 6"):
+        loop.fit(exp, progress=False)
+    ckpt = torch.load(tmp_path / "last.pth", weights_only=True)
+    assert ckpt["iteration"] == 4 and all(torch.isfinite(v).all() for v in ckpt["model"].values()
+                                          if v.is_floating_point())
+
+
+def _train_cmd(data, out, *extra):
+    sets = [f"{k}={v}" for k, v in {**TINY, "save_interval_iters": 1}.items()]
+    args = [sys.executable, "-m", "yolox_edu.train", "--preset", "demo", "--data", str(data), "--out", str(out),
+            "--no-progress", *[a for s in sets for a in ("--set", s)], *extra]
+    return args
+
+
+@pytest.mark.timeout(400)
+def test_resume_after_kill_continues_schedule(tiny_data, tmp_path):
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    full, killed = tmp_path / "full", tmp_path / "killed"
+    subprocess.run(_train_cmd(tiny_data, full), check=True, env=env, capture_output=True, timeout=300)
+    proc = subprocess.Popen(_train_cmd(tiny_data, killed), env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    deadline = time.time() + 240
+    while time.time() < deadline and proc.poll() is None:  # kill it mid-epoch 2, after a mid-epoch save
+        if (killed / "log.jsonl").exists() and any(r["iter"] >= 6 for r in _log(killed) if r["type"] == "train"):
+            proc.send_signal(signal.SIGKILL)
+            break
+        time.sleep(0.05)
+    proc.wait()
+    assert proc.returncode == -signal.SIGKILL, "the run finished before it could be killed"
+    saved = torch.load(killed / "last.pth", weights_only=True)
+    assert saved["epoch"] == 1 and 0 < saved["iter_in_epoch"] < 4, "killed mid-epoch after a mid-epoch save"
+    subprocess.run([*_train_cmd(tiny_data, killed)[:3], "--resume", str(killed / "last.pth"), "--no-progress"],
+                   check=True, env=env, capture_output=True, timeout=300)
+    ref = {r["iter"]: r for r in _log(full) if r["type"] == "train"}
+    resumed = [r for r in _log(killed) if r["type"] == "train"]
+    after = [r for r in resumed if r["iter"] > saved["iteration"]]
+    # the resumed run repeats nothing it saved, and continues with the same iterations, lr and sizes
+    assert [r["iter"] for r in after[-(12 - saved["iteration"]):]] == list(range(saved["iteration"] + 1, 13))
+    for r in after[-(12 - saved["iteration"]):]:
+        assert r["lr"] == pytest.approx(ref[r["iter"]]["lr"]) and r["size"] == ref[r["iter"]]["size"]
+        assert r["epoch"] == ref[r["iter"]]["epoch"]
+    final = torch.load(killed / "last.pth", weights_only=True)
+    assert (final["epoch"], final["iteration"]) == (3, 12)

@@ -1,0 +1,96 @@
+"""``yolox-edu data {synth,subset,check}``: make, cut and validate COCO-format datasets."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+__all__ = ["add_parser", "cmd_synth", "cmd_subset", "cmd_check"]
+
+
+def cmd_synth(args: argparse.Namespace) -> int:
+    from .synth import default_photo_dir, make_synth
+
+    photos = None if args.no_photos else (args.photos or default_photo_dir())
+    out = make_synth(args.out, args.train, args.val, args.seed, args.size, photo_dir=photos)
+    print(f"wrote {args.train} train + {args.val} val images to {out} "
+          f"(annotations/instances_train.json, instances_val.json)")
+    return 0
+
+
+def cmd_subset(args: argparse.Namespace) -> int:
+    from .subset import make_subset
+
+    split = args.split
+    if split is None:
+        match = re.fullmatch(r"instances_(.+)\.json", Path(args.ann).name)
+        split = match.group(1) if match else "subset"
+    cats = [c.strip() for c in args.cats.split(",") if c.strip()] if args.cats else None
+    try:
+        path, n_img, n_ann = make_subset(args.ann, args.images, args.out, split, cats, args.max_images,
+                                         args.seed, args.copy)
+    except (ValueError, FileNotFoundError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    print(f"wrote {path} with {n_img} images and {n_ann} annotations; images in {Path(args.out) / split}")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from .check import check_coco
+    from .paths import coco_paths
+
+    try:
+        ann, images = coco_paths(args.data_dir, args.split, args.ann, args.images)
+    except (ValueError, FileNotFoundError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    problems = check_coco(ann, images, decode=not args.quick)
+    by_file: dict[str, list[str]] = {}
+    for p in problems:
+        by_file.setdefault(p.file, []).append(p.message)
+    for file, messages in by_file.items():
+        print(file)
+        for m in messages:
+            print(f"  - {m}")
+    status = f"{len(problems)} problem(s) in {len(by_file)} file(s)" if problems else "no problems found"
+    print(f"checked {ann} with images in {images}: {status}")
+    return 1 if problems else 0
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Register ``data`` with subcommands ``synth``, ``subset`` and ``check``; each sets ``func``."""
+    data = subparsers.add_parser("data", help="make, cut and validate COCO-format datasets")
+    sub = data.add_subparsers(dest="data_command", required=True)
+
+    p = sub.add_parser("synth", help="generate the synthetic shapes set (COCO layout)")
+    p.add_argument("--out", required=True, help="output folder (gets annotations/, train/, val/)")
+    p.add_argument("--train", type=int, default=400, help="number of training images")
+    p.add_argument("--val", type=int, default=100, help="number of validation images")
+    p.add_argument("--seed", type=int, default=0, help="same seed, byte-identical output")
+    p.add_argument("--size", type=int, default=320, help="square image side in pixels")
+    p.add_argument("--photos", default=None, help="folder of photos for backgrounds (default: the bundled ones)")
+    p.add_argument("--no-photos", action="store_true", help="procedural backgrounds only")
+    p.set_defaults(func=cmd_synth)
+
+    p = sub.add_parser("subset", help="cut a COCO subset (categories, max images) into the standard layout")
+    p.add_argument("--ann", required=True, help="source json, e.g. instances_train2017.json")
+    p.add_argument("--images", required=True, help="source image folder")
+    p.add_argument("--cats", default=None, help="comma-separated category names (default: all)")
+    p.add_argument("--max-images", type=int, default=None, help="sample at most this many images")
+    p.add_argument("--seed", type=int, default=0, help="seed of the image sample")
+    p.add_argument("--out", required=True, help="output dataset folder")
+    p.add_argument("--split", default=None, help="split name (default: from the json name, e.g. train2017)")
+    p.add_argument("--copy", action="store_true", help="copy images instead of symlinking them")
+    p.set_defaults(func=cmd_subset)
+
+    p = sub.add_parser("check", help="validate a COCO dataset; non-zero exit code on problems")
+    p.add_argument("data_dir", nargs="?", default=None, help="dataset folder (DIR/annotations, DIR/<split>)")
+    p.add_argument("--split", default="val2017", help="split name (default val2017)")
+    p.add_argument("--ann", default=None, help="annotation json (overrides DIR/annotations/instances_<split>.json)")
+    p.add_argument("--images", default=None, help="image folder (overrides DIR/<split>)")
+    p.add_argument("--quick", action="store_true", help="read image headers only, do not decode")
+    p.set_defaults(func=cmd_check)
+    return data

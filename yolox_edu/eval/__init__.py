@@ -1,0 +1,58 @@
+"""Evaluation: COCO AP with pycocotools, the same AP from scratch, PR curves, reports.
+
+- ``evaluate_model`` / ``predict_coco``: run a model over a COCO dataset → COCO results → scores.
+- ``coco_evaluate``: score COCO results with pycocotools' COCOeval.
+- ``evaluate_scratch`` with ``match_detections``, ``precision_recall``, ``interpolated_ap``: the same
+  numbers, written out step by step.
+- ``plot_pr_curves`` / ``save_pr_curves``, ``format_report``, ``write_metrics``.
+"""
+
+from yolox_edu.eval.ap import (
+    box_iou_xywh,
+    evaluate_scratch,
+    interpolated_ap,
+    interpolated_precision,
+    match_detections,
+    pr_curve,
+    precision_recall,
+)
+from yolox_edu.eval.coco_eval import (
+    check_results,
+    coco_evaluate,
+    load_coco_gt,
+    load_results,
+    results_to_coco,
+    save_results,
+    validate_results,
+)
+from yolox_edu.eval.curves import plot_pr, plot_pr_curves, save_pr_curves
+from yolox_edu.eval.evaluator import (
+    CONF_THRESH,
+    NMS_THRESH,
+    detections_to_results,
+    evaluate_model,
+    gather_results,
+    predict_coco,
+    score_results,
+)
+from yolox_edu.eval.report import format_per_class, format_report, format_summary, write_metrics
+from yolox_edu.eval.scores import (
+    AREA_RANGES,
+    IOU_THRESHOLDS,
+    MAX_DETS,
+    METRIC_DEFINITIONS,
+    METRIC_KEYS,
+    RECALL_POINTS,
+    CocoScores,
+    category_info,
+    summarize,
+)
+
+__all__ = [
+    "box_iou_xywh", "match_detections", "precision_recall", "interpolated_precision", "interpolated_ap", "pr_curve",
+    "evaluate_scratch", "check_results", "coco_evaluate", "load_coco_gt", "load_results", "results_to_coco",
+    "save_results", "validate_results", "plot_pr", "plot_pr_curves", "save_pr_curves", "CONF_THRESH",
+    "NMS_THRESH", "detections_to_results", "evaluate_model", "gather_results", "predict_coco", "score_results",
+    "format_per_class", "format_report", "format_summary", "write_metrics", "AREA_RANGES", "IOU_THRESHOLDS",
+    "MAX_DETS", "METRIC_KEYS", "METRIC_DEFINITIONS", "RECALL_POINTS", "CocoScores", "category_info", "summarize",
+]

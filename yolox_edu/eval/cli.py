@@ -1,0 +1,129 @@
+"""``yolox-edu eval``: score a model (or an existing COCO results file) on a COCO-format dataset.
+
+    yolox-edu eval --model yolox-s --ckpt yolox_s.pth --data datasets/COCO --split val2017 --out runs/eval
+    yolox-edu eval --detections results.json --data datasets/COCO --split val2017 --out runs/eval
+    yolox-edu eval ... --ap-impl scratch     # the same report from the from-scratch AP implementation
+
+Writes OUT/metrics.json (AP, AP50, AP75, APs, APm, APl, AR1, AR10, AR100, ARs, ARm, ARl as fractions,
+-1 where undefined; per_class AP; settings), OUT/pr_curves/*.png and, for a model, OUT/detections.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import warnings
+from pathlib import Path
+
+from yolox_edu.data.paths import coco_paths
+from yolox_edu.eval.coco_eval import load_coco_gt, load_results, save_results
+from yolox_edu.eval.curves import save_pr_curves
+from yolox_edu.eval.evaluator import CONF_THRESH, NMS_THRESH, evaluate_model, score_results
+from yolox_edu.eval.report import format_report, write_metrics
+from yolox_edu.eval.scores import CocoScores, category_info
+
+__all__ = ["add_parser", "run_eval", "load_model"]
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    p = subparsers.add_parser(
+        "eval", help="COCO AP of a model or of a results file",
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    src = p.add_argument_group("what to score (a model checkpoint, or --detections)")
+    src.add_argument("--model", default="yolox-s", help="yolox-nano|tiny|s|m|l|x|darknet53 (default yolox-s)")
+    src.add_argument("--ckpt", help="checkpoint: ours or an official YOLOX .pth")
+    src.add_argument("--detections", help="score this COCO results json instead of running a model")
+    data = p.add_argument_group("dataset (DIR/annotations/instances_SPLIT.json, images in DIR/SPLIT/)")
+    data.add_argument("--data", help="dataset folder")
+    data.add_argument("--split", default="val2017", help="split name (default val2017)")
+    data.add_argument("--ann", help="annotation json (overrides the folder convention)")
+    data.add_argument("--images", help="image folder (overrides the folder convention)")
+    p.add_argument("--out", required=True, help="output folder for metrics.json and PR curves")
+    p.add_argument("--ap-impl", choices=("pycocotools", "scratch"), default="pycocotools",
+                   help="AP implementation (default pycocotools; scratch gives the same numbers)")
+    p.add_argument("--conf", type=float, default=CONF_THRESH,
+                   help=f"score threshold (default {CONF_THRESH}, the published-numbers protocol)")
+    p.add_argument("--nms", type=float, default=NMS_THRESH, help=f"NMS IoU threshold (default {NMS_THRESH})")
+    p.add_argument("--size", type=int, nargs="+", help="input size: one number or H W (default: the model's)")
+    p.add_argument("--batch-size", type=int, default=8)
+    p.add_argument("--workers", type=int, default=2, help="DataLoader worker processes (default 2)")
+    p.add_argument("--device", default="cpu", help="cpu, cuda, cuda:1, ...")
+    p.add_argument("--no-curves", action="store_true", help="skip the PR-curve PNGs")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=run_eval)
+    return p
+
+
+def _annotation_file(args: argparse.Namespace) -> Path:
+    """The annotation json alone (scoring a results file needs no images)."""
+    if args.ann:
+        path = Path(args.ann)
+    elif args.data:
+        path = Path(args.data) / "annotations" / f"instances_{args.split}.json"
+    else:
+        raise ValueError("give a dataset folder (--data DIR) or an annotation file (--ann FILE)")
+    if not path.is_file():
+        raise FileNotFoundError(f"annotation file not found: {path} (expected DIR/annotations/"
+                                f"instances_{args.split}.json; pass --ann FILE to point elsewhere)")
+    return path
+
+
+def load_model(name: str, ckpt: str, num_classes: int, device: str):
+    """Build ``name`` for ``num_classes`` and load ``ckpt``; a class-count mismatch is an error here."""
+    from yolox_edu.checkpoint import load_checkpoint, read_checkpoint, state_num_classes
+    from yolox_edu.models import build_model
+
+    trained_for = state_num_classes(read_checkpoint(ckpt)["model"])
+    if trained_for is not None and trained_for != num_classes:
+        raise ValueError(f"{ckpt} predicts {trained_for} classes but the dataset has {num_classes} categories; "
+                         "evaluate it on a dataset with the same categories")
+    model = build_model(name, num_classes=num_classes)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the BGR notice is expected for official weights
+        load_checkpoint(model, ckpt)
+    return model.to(device).eval()
+
+
+def _input_size(args: argparse.Namespace, model) -> tuple[int, int]:
+    if args.size:
+        if len(args.size) > 2 or min(args.size) <= 0 or any(s % 32 for s in args.size):
+            raise ValueError(f"--size takes one or two positive multiples of 32 (H W), got {args.size}")
+        return args.size[0], args.size[-1]
+    return tuple(model.cfg.input_size)
+
+
+def _score_model(args: argparse.Namespace, out: Path) -> tuple[CocoScores, dict]:
+    if not args.ckpt:
+        raise ValueError("give --ckpt FILE to evaluate a model, or --detections FILE to score a results file")
+    ann, image_dir = coco_paths(args.data, args.split, args.ann, args.images)
+    coco_gt = load_coco_gt(ann)
+    model = load_model(args.model, args.ckpt, len(category_info(coco_gt)[0]), args.device)
+    size = _input_size(args, model)
+    scores, results = evaluate_model(
+        model, coco_gt, image_dir, size, ap_impl=args.ap_impl, batch_size=args.batch_size, conf_thresh=args.conf,
+        nms_thresh=args.nms, device=args.device, num_workers=args.workers, progress=not args.no_progress)
+    save_results(results, out / "detections.json")
+    settings = dict(model=args.model, ckpt=str(args.ckpt), input_size=list(size), conf_thresh=args.conf,
+                    nms_thresh=args.nms, annotations=str(ann))
+    return scores, settings
+
+
+def _score_file(args: argparse.Namespace) -> tuple[CocoScores, dict]:
+    if args.ckpt:
+        raise ValueError("give either --ckpt (run a model) or --detections (score a results file), not both")
+    ann = _annotation_file(args)
+    coco_gt = load_coco_gt(ann)
+    scores = score_results(coco_gt, load_results(args.detections), args.ap_impl, source=str(args.detections))
+    return scores, dict(detections=str(args.detections), annotations=str(ann))
+
+
+def run_eval(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    scores, settings = _score_file(args) if args.detections else _score_model(args, out)
+    settings = dict(settings, split=args.split, ap_impl=args.ap_impl)
+    print(format_report(scores, settings))
+    path = write_metrics(scores, out / "metrics.json", settings)
+    if not args.no_curves:
+        save_pr_curves(scores, out / "pr_curves")
+    print(f"\nmetrics → {path}" + ("" if args.no_curves else f"; PR curves → {out / 'pr_curves'}"))
+    return 0

@@ -1,0 +1,175 @@
+"""Experiment configs: dataclasses of values with commented defaults, and presets that mirror the
+official experiments (``yolox-nano`` … ``yolox-darknet53`` on COCO) plus ``demo`` (YOLOX-nano on the
+bundled synthetic set, on a laptop CPU). Override with ``--set key=value`` (dotted keys, checked)."""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from yolox_edu.config import ModelConfig, apply_overrides, model_config
+
+__all__ = ["DataConfig", "AugConfig", "TrainConfig", "EvalConfig", "ExperimentConfig", "experiment_preset",
+           "PRESETS", "parse_overrides", "config_from_dict", "with_sections"]
+
+DATA_SAMPLES = Path(__file__).resolve().parents[2] / "data_samples"
+
+
+@dataclass
+class DataConfig:
+    dir: str | None = None  # COCO layout: DIR/annotations/instances_<split>.json, images in DIR/<split>/
+    train_split: str = "train2017"
+    val_split: str = "val2017"
+    train_ann: str | None = None  # overrides for non-standard layouts
+    train_images: str | None = None
+    val_ann: str | None = None
+    val_images: str | None = None
+    batch_size: int = 64  # total over all processes; lr scales with it
+    num_workers: int = 4  # per process
+    max_labels: int = 120  # targets padded to this many rows
+
+
+@dataclass
+class AugConfig:
+    mosaic_prob: float = 1.0
+    mixup_prob: float = 1.0
+    hsv_prob: float = 1.0
+    flip_prob: float = 0.5
+    degrees: float = 10.0  # random affine rotation ± degrees
+    translate: float = 0.1  # ± fraction of the size
+    shear: float = 2.0  # ± degrees
+    mosaic_scale: tuple[float, float] = (0.1, 2.0)
+    mixup_scale: tuple[float, float] = (0.5, 1.5)
+    multiscale_range: int = 5  # sizes (input/32 ± range)·32; 0 turns multi-scale off
+    random_size: tuple[int, int] | None = None  # explicit (min, max) in units of 32, wins over the range
+    multiscale_interval: int = 10  # iterations between size changes
+
+
+@dataclass
+class TrainConfig:
+    max_epoch: int = 300
+    warmup_epochs: int = 5
+    warmup_lr: float = 0.0
+    basic_lr_per_img: float = 0.01 / 64  # lr = basic_lr_per_img × total batch size
+    min_lr_ratio: float = 0.05  # cosine floor, held for the no-augmentation tail
+    no_aug_epochs: int = 15  # last epochs: no Mosaic/MixUp, L1 loss on
+    momentum: float = 0.9
+    weight_decay: float = 5e-4  # conv/linear weights only
+    ema: bool = True
+    amp: str = "auto"  # "auto" (fp16 on CUDA, off on CPU) | "fp16" | "bf16" | "off"
+    sync_bn: bool = False
+    seed: int = 0
+    device: str = "auto"  # "auto" | "cpu" | "cuda" | "cuda:1" ...
+    eval_interval: int = 10  # epochs between evaluations (every epoch in the no-aug tail)
+    save_interval_iters: int = 0  # also save last.pth every N iterations (0: only at epoch ends)
+    print_interval: int = 10
+    max_iters_per_epoch: int = 0  # cap for smoke runs (0: the whole dataset)
+    init_from: str | None = None  # start from these weights (ours or official; class layers dropped if C differs)
+
+
+@dataclass
+class EvalConfig:
+    conf_thresh: float = 0.01  # training-time protocol; published numbers use 0.001
+    nms_thresh: float = 0.65
+    batch_size: int = 8
+
+
+@dataclass
+class ExperimentConfig:
+    name: str = "yolox-s"
+    out_dir: str = "runs/yolox-s"
+    model: ModelConfig = field(default_factory=ModelConfig)
+    data: DataConfig = field(default_factory=DataConfig)
+    aug: AugConfig = field(default_factory=AugConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    eval: EvalConfig = field(default_factory=EvalConfig)
+
+
+def _coco(name: str, **model_overrides: Any) -> ExperimentConfig:
+    return ExperimentConfig(name=name, out_dir=f"runs/{name}", model=model_config(name, **model_overrides))
+
+
+def _small(name: str) -> ExperimentConfig:
+    """Nano and Tiny: milder scale jitter, sizes 320–640, no MixUp (Nano also half the mosaics)."""
+    exp = _coco(name)
+    exp.aug.mosaic_scale, exp.aug.random_size, exp.aug.mixup_prob = (0.5, 1.5), (10, 20), 0.0
+    if name == "yolox-nano":
+        exp.aug.mosaic_prob = 0.5
+    return exp
+
+
+def _demo() -> ExperimentConfig:
+    """YOLOX-nano on data_samples/synth at 320², sized to learn on 2 CPU cores in minutes."""
+    exp = _coco("yolox-nano", input_size=(320, 320), num_classes=6)
+    exp.name, exp.out_dir = "demo", "runs/demo"
+    exp.data = DataConfig(dir=str(DATA_SAMPLES / "synth"), train_split="train", val_split="val", batch_size=16,
+                          num_workers=2, max_labels=50)
+    exp.aug = AugConfig(mosaic_prob=1.0, mixup_prob=0.0, mosaic_scale=(0.5, 1.5), degrees=5.0, shear=1.0,
+                        random_size=(8, 12), multiscale_interval=10)
+    exp.train = TrainConfig(max_epoch=30, warmup_epochs=2, basic_lr_per_img=0.04 / 64, no_aug_epochs=5,
+                            eval_interval=5)
+    exp.eval = EvalConfig(conf_thresh=0.001, nms_thresh=0.65, batch_size=16)
+    return exp
+
+
+PRESETS = {
+    "yolox-nano": lambda: _small("yolox-nano"),
+    "yolox-tiny": lambda: _small("yolox-tiny"),
+    "yolox-s": lambda: _coco("yolox-s"),
+    "yolox-m": lambda: _coco("yolox-m"),
+    "yolox-l": lambda: _coco("yolox-l"),
+    "yolox-x": lambda: _coco("yolox-x"),
+    "yolox-darknet53": lambda: _coco("yolox-darknet53"),
+    "demo": _demo,
+}
+
+
+def experiment_preset(name: str, overrides: dict[str, Any] | None = None) -> ExperimentConfig:
+    """The preset ``name`` with dotted-key overrides applied (``{"train.max_epoch": 5}``)."""
+    if name not in PRESETS:
+        raise ValueError(f"unknown preset {name!r}; choose one of: {', '.join(PRESETS)}")
+    exp = PRESETS[name]()
+    return apply_overrides(exp, with_sections(overrides or {}))
+
+
+SHORT_KEYS = {f.name: section for section, cls in (("train", TrainConfig), ("data", DataConfig),
+              ("aug", AugConfig), ("eval", EvalConfig)) for f in dataclasses.fields(cls)}
+
+
+def with_sections(overrides: dict[str, Any]) -> dict[str, Any]:
+    """Let unambiguous top-level names reach their section: ``max_epoch`` → ``train.max_epoch``."""
+    top = {f.name for f in dataclasses.fields(ExperimentConfig)}
+    return {(k if "." in k or k in top or k not in SHORT_KEYS else f"{SHORT_KEYS[k]}.{k}"): v
+            for k, v in overrides.items()}
+
+
+def parse_overrides(items: list[str]) -> dict[str, Any]:
+    """``["max_epoch=5", "data.dir=/data/coco", "aug.mosaic_scale=(0.5, 1.5)"]`` → a dict of values."""
+    out: dict[str, Any] = {}
+    for item in items:
+        key, sep, text = item.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"--set expects KEY=VALUE, got {item!r}")
+        try:
+            value = ast.literal_eval(text.strip())
+        except (ValueError, SyntaxError):
+            value = text.strip()  # a plain string such as a path
+        out[key.strip()] = value
+    return out
+
+
+def config_from_dict(d: dict[str, Any]) -> ExperimentConfig:
+    """Rebuild an ExperimentConfig from ``dataclasses.asdict`` output (as saved in checkpoints)."""
+    def build(cls: type, values: dict[str, Any]) -> Any:
+        kwargs = {}
+        for f in dataclasses.fields(cls):
+            if f.name in values:
+                v = values[f.name]
+                sub = {"model": ModelConfig, "data": DataConfig, "aug": AugConfig, "train": TrainConfig,
+                       "eval": EvalConfig}.get(f.name) if cls is ExperimentConfig else None
+                kwargs[f.name] = build(sub, v) if sub else (tuple(v) if isinstance(v, list) else v)
+        return cls(**kwargs)
+    return build(ExperimentConfig, d)

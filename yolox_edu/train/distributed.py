@@ -1,0 +1,64 @@
+"""torch.distributed in a few helpers: set-up from torchrun's environment, rank checks, reductions."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+import torch
+import torch.distributed as dist
+
+__all__ = ["init_distributed", "is_distributed", "rank", "world_size", "is_main", "barrier", "all_true",
+           "cleanup"]
+
+
+def init_distributed(device: str = "auto") -> torch.device:
+    """Join the process group torchrun describes (``WORLD_SIZE`` > 1) and pick this process's device.
+
+    NCCL on CUDA (one GPU per local rank), gloo on CPU. Without torchrun it returns the device alone."""
+    want_cuda = device.startswith("cuda") or (device == "auto" and torch.cuda.is_available())
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1 and not dist.is_initialized():
+        local_rank = int(os.environ.get("LOCAL_RANK", "0"))
+        if want_cuda:
+            torch.cuda.set_device(local_rank)
+        dist.init_process_group("nccl" if want_cuda else "gloo", timeout=timedelta(minutes=30))
+        if want_cuda:
+            return torch.device("cuda", local_rank)
+    if device == "auto":
+        return torch.device("cuda" if want_cuda else "cpu")
+    return torch.device(device)
+
+
+def is_distributed() -> bool:
+    return dist.is_available() and dist.is_initialized()
+
+
+def rank() -> int:
+    return dist.get_rank() if is_distributed() else 0
+
+
+def world_size() -> int:
+    return dist.get_world_size() if is_distributed() else 1
+
+
+def is_main() -> bool:
+    return rank() == 0
+
+
+def barrier() -> None:
+    if is_distributed():
+        dist.barrier()
+
+
+def all_true(flag: bool, device: torch.device) -> bool:
+    """True when ``flag`` holds on every process (e.g. "my loss is finite")."""
+    if not is_distributed():
+        return flag
+    t = torch.tensor(float(flag), device=device)
+    dist.all_reduce(t, op=dist.ReduceOp.MIN)
+    return bool(t.item())
+
+
+def cleanup() -> None:
+    if is_distributed():
+        dist.destroy_process_group()
