@@ -220,3 +220,8 @@ def test_plain_index_loader_workers_do_not_repeat_augmentations(photos):
                         generator=torch.Generator().manual_seed(0))
     images = [batch[0][0] for batch in loader]
     assert not torch.equal(images[0], images[1])  # workers 0 and 1 draw different augmentations
+
+
+def test_train_loader_rejects_batch_larger_than_dataset(photos):
+    with pytest.raises(ValueError, match="fewer than one batch"):
+        build_train_loader(MosaicDataset(photos, (64, 64)), batch_size=64, num_workers=0)

@@ -115,3 +115,16 @@ def test_resume_after_kill_continues_schedule(tiny_data, tmp_path):
         assert r["epoch"] == ref[r["iter"]]["epoch"]
     final = torch.load(killed / "last.pth", weights_only=True)
     assert (final["epoch"], final["iteration"]) == (3, 12)
+
+
+def test_demo_preset_cli_runs_on_bundled_data(tmp_path):
+    """CI runs a few iterations of the real demo (bundled synthetic set, YOLOX-nano, CLI)."""
+    from yolox_edu.cli import main
+
+    rc = main(["train", "--preset", "demo", "--out", str(tmp_path), "--no-progress", "--set", "max_epoch=1",
+               "--set", "max_iters_per_epoch=2", "--set", "data.batch_size=4", "--set", "data.num_workers=1",
+               "--set", "eval.conf_thresh=0.2"])
+    assert rc == 0
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert set(metrics["per_class"]) == {"circle", "square", "triangle", "star", "ring", "cross"}
+    assert (tmp_path / "last.pth").is_file() and (tmp_path / "pr_curves").is_dir()

@@ -2,7 +2,8 @@
 
     yolox-edu predict --model yolox-s --ckpt yolox_s.pth --image dog.jpg --out dog_boxes.jpg
     yolox-edu train   --preset demo --out runs/demo
-    yolox-edu eval    --model yolox-nano --ckpt runs/demo/best.pth --data data_samples/synth --split val --out runs/eval
+    yolox-edu eval    --model yolox-nano --ckpt runs/demo/best.pth --data data_samples/synth --split val \
+                      --out runs/eval
     yolox-edu data    synth | subset | check ...
 
 Run ``yolox-edu COMMAND --help`` for the options of each command.
@@ -89,13 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     add_predict_parser(sub)
     for name in SUBCOMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as e:
-            if e.name != name:
-                raise
-            continue
-        module.add_parser(sub)
+        importlib.import_module(name).add_parser(sub)
     return parser
 
 

@@ -11,7 +11,7 @@ the region masks are (B, G, A). The costs are computed only where they can matte
 * a point taken by several gts gets its whole column of costs, for the argmin over gts.
 
 Each cost is computed by the same float operations as the dense version, so choices are identical.
-Memory peaks at a few (B, G, A) tensors: about 1.5 GB at B=64, G=120, A=8400 (never B·G·A·C).
+Memory peaks at a few (B, G, A) tensors: about 0.7 GB at B=64, G=120, A=8400 (never B·G·A·C).
 
 Shapes: pred_boxes (B, A, 4) cxcywh px, cls_logits (B, A, C), obj_logits (B, A), gt_boxes (B, G, 4)
 cxcywh px, gt_classes (B, G) int64, gt_valid (B, G) bool (False on padding rows).

@@ -15,6 +15,7 @@ from .augment import (
     shift_hsv,
     warp_affine,
 )
+from .check import Problem, check_coco
 from .coco import CocoDataset, CocoSample, load_coco_json, read_image
 from .dataset import MosaicDataset, SampleKey, ValDataset
 from .loader import (
@@ -27,6 +28,8 @@ from .loader import (
 )
 from .mosaic import mixup, mosaic, mosaic_center
 from .paths import coco_paths
+from .subset import make_subset
+from .synth import SHAPES, make_synth
 from .transforms import MAX_LABELS, keep_boxes, pad_labels, to_chw_float, train_transform, val_transform
 
 __all__ = [
@@ -37,5 +40,5 @@ __all__ = [
     "MAX_LABELS", "keep_boxes", "pad_labels", "to_chw_float", "train_transform", "val_transform",
     "MosaicDataset", "SampleKey", "ValDataset",
     "MultiScaleBatchSampler", "TrainLoader", "build_train_loader", "build_val_loader", "collate_samples",
-    "multiscale_sizes",
+    "multiscale_sizes", "check_coco", "Problem", "make_subset", "make_synth", "SHAPES",
 ]

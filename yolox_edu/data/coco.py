@@ -76,7 +76,7 @@ def read_image(path: str | Path) -> np.ndarray:
     """Read an image file as (h, w, 3) uint8 RGB; errors name the file."""
     try:
         with Image.open(path) as im:
-            return np.asarray(im.convert("RGB"))
+            return np.asarray(im if im.mode == "RGB" else im.convert("RGB"))
     except FileNotFoundError:
         raise FileNotFoundError(f"image file not found: {path}") from None
     except (OSError, ValueError, SyntaxError) as e:

@@ -131,6 +131,9 @@ def build_train_loader(dataset: MosaicDataset, batch_size: int, num_workers: int
     batch_sampler = MultiScaleBatchSampler(sampler, batch_size, dataset.input_hw, multiscale, change_every,
                                            seed=seed, drop_last=True)
     batch_sampler.set_epoch(0)
+    if len(batch_sampler) == 0:
+        raise ValueError(f"the training set has {len(dataset)} images, fewer than one batch of {batch_size} "
+                         "per process; lower batch_size")
     return TrainLoader(dataset, batch_sampler=batch_sampler, num_workers=num_workers,
                        collate_fn=collate_samples, worker_init_fn=worker_init, pin_memory=pin_memory,
                        generator=torch.Generator().manual_seed(seed),
