@@ -63,11 +63,13 @@ def time_steps(step, steps: int, timer: Timer) -> tuple[float, float]:
     return statistics.median(times), timer.seconds / sum(times)
 
 
-def ours(name: str, size: int, batch: int, steps: int) -> tuple[float, float]:
-    model = build_model(name, num_classes=NUM_CLASSES).train()
+def ours(name: str, size: int, batch: int, steps: int, channels_last: bool = False) -> tuple[float, float]:
+    fmt = torch.channels_last if channels_last else torch.contiguous_format
+    model = build_model(name, num_classes=NUM_CLASSES).train().to(memory_format=fmt)
     assigner = model_config(name).assigner
     opt = torch.optim.SGD(model.parameters(), lr=1e-4, momentum=0.9)
     images, targets = make_batch(batch, size)
+    images = images.contiguous(memory_format=fmt)
     timer = Timer(loss_module.get_assigner(assigner))
     original = loss_module.get_assigner
     loss_module.get_assigner = lambda _name, **_kw: timer
@@ -123,7 +125,8 @@ def main() -> None:
     steps = args.steps or (3 if args.quick else 5)
     print(f"{args.model} @ {args.size}, batch {args.batch}, CPU threads={torch.get_num_threads()}, {steps} steps")
     print(f"{'':>10} | {'s/step':>7} {'img/s':>6} {'assignment':>10}")
-    rows = [("yolox_edu", ours(args.model, args.size, args.batch, steps))]
+    rows = [("yolox_edu", ours(args.model, args.size, args.batch, steps)),
+            ("ours+NHWC", ours(args.model, args.size, args.batch, steps, channels_last=True))]
     if not (args.quick or args.no_official):
         rows.append(("official", official(args.model, args.size, args.batch, steps)))
     for label, result in rows:

@@ -192,7 +192,9 @@ def test_bundled_synth_set():
     assert len(train) == 400 and len(val) == 100 and train.class_names == list(SHAPES)
     sides = np.concatenate([train.targets(i)[0] for i in range(len(train))])
     wh = sides[:, 2:] - sides[:, :2]
-    assert wh.max() > 120 and np.percentile(wh.max(1), 10) < 16  # large and small objects present
+    area = wh.prod(1)
+    assert wh.max() > 120 and np.percentile(wh.max(1), 10) < 24  # large and small objects present
+    assert (area < 32**2).mean() > 0.25 and (area > 96**2).mean() > 0.05  # every COCO size range matters
     counts = [len(train.targets(i)[1]) for i in range(len(train))]
     assert min(counts) >= 1 and max(counts) <= 8
 

@@ -79,3 +79,13 @@ def test_cli_predict_clear_errors(model, tmp_path, capsys):
     rc = main(["predict", "--model", "yolox-s", "--ckpt", str(tmp_path / "m.pth"), "--image", "x.jpg",
                "--out", "o.jpg"])
     assert rc == 2 and "does not fit this model" in capsys.readouterr().err
+
+
+def test_fused_channels_last_predict_matches(model):
+    import copy
+
+    image = torch.randint(0, 255, (3, 100, 140), dtype=torch.uint8)
+    ref = predict(model, image, conf_thresh=0.05)[0]
+    fast = copy.deepcopy(model).fuse().to(memory_format=torch.channels_last)
+    out = predict(fast, image, conf_thresh=0.05)[0]
+    assert len(out) == len(ref) and torch.allclose(out.boxes, ref.boxes, atol=1e-3)

@@ -42,10 +42,13 @@ def add_predict_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--class-agnostic", action="store_true", help="NMS across classes")
     p.add_argument("--device", default="cpu")
     p.add_argument("--bf16", action="store_true", help="bfloat16 autocast (faster on AMX CPUs / GPUs)")
+    p.add_argument("--no-fuse", action="store_true", help="keep BatchNorm separate (default: fused, channels-last)")
     p.set_defaults(func=run_predict)
 
 
 def run_predict(args: argparse.Namespace) -> int:
+    import torch
+
     from yolox_edu.checkpoint import load_checkpoint, read_checkpoint, state_num_classes
     from yolox_edu.models import build_model
     from yolox_edu.names import COCO_CLASSES, read_class_names
@@ -62,6 +65,8 @@ def run_predict(args: argparse.Namespace) -> int:
              else ckpt.get("class_names") or (list(COCO_CLASSES) if num_classes == 80 else None))
     size = None if not args.size else (args.size[0], args.size[-1])
     model.to(args.device)
+    if not args.no_fuse:
+        model.fuse().to(memory_format=torch.channels_last)
     images = [as_image_tensor(p) for p in args.image]
     dets = predict(model, images, input_size=size, conf_thresh=args.conf, nms_thresh=args.nms,
                    class_agnostic=args.class_agnostic, device=args.device, bf16=args.bf16)

@@ -46,15 +46,21 @@ class CocoSample(NamedTuple):
     hw: tuple[int, int]
 
 
+def read_json(path: str | Path, what: str = "annotation file") -> object:
+    """Parse a JSON file; a missing file or bad JSON raises an error naming the file (and ``what`` it is)."""
+    path = Path(path)
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{what} not found: {path}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise ValueError(f"{path}: not valid JSON ({e})") from None
+
+
 def load_coco_json(ann_file: str | Path) -> dict:
     """Read and validate a COCO json; a malformed file raises ValueError naming the file and field."""
     ann_file = Path(ann_file)
-    try:
-        data = json.loads(ann_file.read_text())
-    except FileNotFoundError:
-        raise FileNotFoundError(f"annotation file not found: {ann_file}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise ValueError(f"{ann_file}: not valid JSON ({e})") from None
+    data = read_json(ann_file)
     if not isinstance(data, dict):
         raise ValueError(f"{ann_file}: expected a JSON object with 'images', 'annotations', 'categories'")
     data.setdefault("annotations", [])

@@ -128,7 +128,7 @@ def _contrasting_color(rng: np.random.Generator, background: np.ndarray, box: np
 
 
 def synth_image(rng: np.random.Generator, size: int = 320, photos: list[np.ndarray] | None = None,
-                max_objects: int = 8, min_px: float = 10.0, max_px: float = 150.0
+                max_objects: int = 8, min_px: float = 16.0, max_px: float = 160.0
                 ) -> tuple[np.ndarray, list[tuple[int, list[float]]]]:
     """One image and its objects ``[(class index, [x1, y1, x2, y2]), ...]`` (boxes clipped to the image)."""
     scale = size / 320

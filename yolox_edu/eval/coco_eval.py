@@ -19,6 +19,7 @@ import numpy as np
 from pycocotools.coco import COCO
 from pycocotools.cocoeval import COCOeval
 
+from yolox_edu.data.coco import read_json
 from yolox_edu.eval.scores import CocoScores, summarize
 
 __all__ = ["load_coco_gt", "load_results", "check_results", "validate_results", "results_to_coco",
@@ -30,12 +31,7 @@ _FIELDS = ("image_id", "category_id", "bbox", "score")
 def load_coco_gt(ann_file: str | Path) -> COCO:
     """Load a COCO instances json quietly; a missing ``area`` is filled with the box w·h (COCOeval needs it)."""
     path = Path(ann_file)
-    try:
-        dataset = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise FileNotFoundError(f"annotation file not found: {path}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise ValueError(f"{path}: not valid JSON ({e})") from None
+    dataset = read_json(path)
     for key in ("images", "categories"):
         if not isinstance(dataset, dict) or not isinstance(dataset.get(key), list):
             raise ValueError(f"{path}: a COCO instances file needs a '{key}' list")
@@ -83,14 +79,7 @@ def check_results(results: object, source: str = "detections") -> list[dict]:
 
 def load_results(path: str | Path) -> list[dict]:
     """Read and check a COCO results json file."""
-    path = Path(path)
-    try:
-        results = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise FileNotFoundError(f"detections file not found: {path}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise ValueError(f"{path}: not valid JSON ({e})") from None
-    return check_results(results, str(path))
+    return check_results(read_json(path, "detections file"), str(path))
 
 
 def save_results(results: list[dict], path: str | Path) -> Path:

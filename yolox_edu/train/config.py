@@ -56,11 +56,13 @@ class TrainConfig:
     basic_lr_per_img: float = 0.01 / 64  # lr = basic_lr_per_img × total batch size
     min_lr_ratio: float = 0.05  # cosine floor, held for the no-augmentation tail
     no_aug_epochs: int = 15  # last epochs: no Mosaic/MixUp, L1 loss on
-    momentum: float = 0.9
+    optimizer: str = "sgd"  # "sgd" (official, Nesterov) | "adamw" (quicker on short runs)
+    momentum: float = 0.9  # SGD momentum; AdamW's beta1
     weight_decay: float = 5e-4  # conv/linear weights only
     ema: bool = True
     amp: str = "auto"  # "auto" (fp16 on CUDA, off on CPU) | "fp16" | "bf16" | "off"
     sync_bn: bool = False
+    channels_last: bool = True  # NHWC memory format: ~1.4x faster training steps on this CPU
     seed: int = 0
     device: str = "auto"  # "auto" | "cpu" | "cuda" | "cuda:1" ...
     eval_interval: int = 10  # epochs between evaluations (every epoch in the no-aug tail)
@@ -102,15 +104,20 @@ def _small(name: str) -> ExperimentConfig:
 
 
 def _demo() -> ExperimentConfig:
-    """YOLOX-nano on data_samples/synth at 320², sized to learn on 2 CPU cores in minutes."""
+    """YOLOX-nano on data_samples/synth, sized to learn on 2 CPU cores in about ten minutes.
+
+    The official nano recipe (Mosaic 0.5, no MixUp, mild scale jitter, warmup, cosine, no-aug tail
+    with L1, EMA) with three changes for a short CPU run: AdamW instead of SGD (far fewer steps to a
+    usable detector from scratch), small batches (more updates per CPU second), and multi-scale
+    224–320 with evaluation at 320."""
     exp = _coco("yolox-nano", input_size=(320, 320), num_classes=6)
     exp.name, exp.out_dir = "demo", "runs/demo"
-    exp.data = DataConfig(dir=str(DATA_SAMPLES / "synth"), train_split="train", val_split="val", batch_size=16,
-                          num_workers=2, max_labels=50)
-    exp.aug = AugConfig(mosaic_prob=1.0, mixup_prob=0.0, mosaic_scale=(0.5, 1.5), degrees=5.0, shear=1.0,
-                        random_size=(8, 12), multiscale_interval=10)
-    exp.train = TrainConfig(max_epoch=30, warmup_epochs=2, basic_lr_per_img=0.04 / 64, no_aug_epochs=5,
-                            eval_interval=5)
+    exp.data = DataConfig(dir=str(DATA_SAMPLES / "synth"), train_split="train", val_split="val", batch_size=8,
+                          num_workers=1, max_labels=50)
+    exp.aug = AugConfig(mosaic_prob=0.5, mixup_prob=0.0, mosaic_scale=(0.5, 1.5), degrees=5.0, shear=1.0,
+                        random_size=(7, 10), multiscale_interval=10)
+    exp.train = TrainConfig(max_epoch=20, warmup_epochs=1, optimizer="adamw", basic_lr_per_img=0.032 / 64,
+                            weight_decay=0.05, no_aug_epochs=4, eval_interval=5)
     exp.eval = EvalConfig(conf_thresh=0.001, nms_thresh=0.65, batch_size=16)
     return exp
 

@@ -132,11 +132,12 @@ def setup(exp: ExperimentConfig, device: torch.device | None = None) -> Trainer:
     model = build_model_from_config(dataclasses.replace(exp.model))
     if exp.train.init_from:
         load_checkpoint(model, exp.train.init_from)  # pretrained weights (class layers dropped if C differs)
-    model = model.to(device)
+    model = model.to(device, memory_format=torch.channels_last if exp.train.channels_last else torch.preserve_format)
     if exp.train.sync_bn and D.is_distributed():
         model = nn.SyncBatchNorm.convert_sync_batchnorm(model)
     ema = ModelEMA(model) if exp.train.ema else None
-    optimizer = build_optimizer(model, lr_at(exp, 0, iters), exp.train.momentum, exp.train.weight_decay)
+    optimizer = build_optimizer(model, lr_at(exp, 0, iters), exp.train.momentum, exp.train.weight_decay,
+                                exp.train.optimizer)
     amp_dtype = _amp_dtype(exp.train.amp, device)
     scaler = torch.amp.GradScaler(device.type, enabled=amp_dtype == torch.float16 and device.type == "cuda")
     if D.is_distributed():
@@ -201,6 +202,8 @@ def train_one_epoch(tr: Trainer, progress: bool = True) -> None:
         for group in tr.optimizer.param_groups:
             group["lr"] = lr
         images, targets = images.to(tr.device, non_blocking=True), targets.to(tr.device, non_blocking=True)
+        if tr.exp.train.channels_last:
+            images = images.contiguous(memory_format=torch.channels_last)
         autocast = torch.autocast(tr.device.type, dtype=tr.amp_dtype) if tr.amp_dtype else nullcontext()
         with autocast:
             losses = tr.model(images, targets, use_l1=use_l1)
