@@ -19,8 +19,11 @@ $(STAMP): $(BIN)/python pyproject.toml $(LOCK)
 	$(BIN)/python -m pip install -c $(LOCK) -e '.[dev]'
 	touch $(STAMP)
 
+# --allow-root only when run as root (containers); the token stays on either way
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
 lab: install
-	$(BIN)/jupyter lab --notebook-dir=notebooks --ServerApp.ip=127.0.0.1 --ServerApp.open_browser=False
+	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks --ServerApp.ip=127.0.0.1 --ServerApp.open_browser=False $(ALLOW_ROOT)
 
 lint: install
 	$(BIN)/ruff check .

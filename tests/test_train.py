@@ -128,3 +128,13 @@ def test_demo_preset_cli_runs_on_bundled_data(tmp_path):
     metrics = json.loads((tmp_path / "metrics.json").read_text())
     assert set(metrics["per_class"]) == {"circle", "square", "triangle", "star", "ring", "cross"}
     assert (tmp_path / "last.pth").is_file() and (tmp_path / "pr_curves").is_dir()
+
+
+def test_bf16_autocast_training_runs_on_cpu(tiny_data, tmp_path):
+    exp = _exp(tiny_data, tmp_path, max_epoch=1, max_iters_per_epoch=2, no_aug_epochs=0, **{"train.amp": "bf16"})
+    tr = loop.setup(exp)
+    assert tr.amp_dtype == torch.bfloat16 and not tr.scaler.is_enabled()
+    loop.train_one_epoch(tr, progress=False)
+    assert tr.iteration == 2 and all(torch.isfinite(p).all() for p in tr.core.parameters())
+    with pytest.raises(ValueError, match="train.amp must be one of"):
+        loop.setup(_exp(tiny_data, tmp_path, **{"train.amp": "fp8"}))

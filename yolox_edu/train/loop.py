@@ -64,6 +64,7 @@ class Trainer:
     iter_in_epoch: int = 0  # steps done in the unfinished epoch (mid-epoch resume)
     best_ap: float = -1.0
     history: list[dict] = field(default_factory=list)
+    tensorboard: Any = field(default=False, repr=False)  # False: not tried yet; None: not installed
 
     @property
     def core(self) -> nn.Module:
@@ -174,10 +175,28 @@ def save(tr: Trainer, name: str) -> Path | None:
 
 
 def log(tr: Trainer, record: dict) -> None:
-    if D.is_main():
-        tr.out_dir.mkdir(parents=True, exist_ok=True)
-        with open(tr.out_dir / "log.jsonl", "a") as f:
-            f.write(json.dumps(record) + "\n")
+    """A JSON line in OUT/log.jsonl (rank 0), and TensorBoard scalars when tensorboard is installed."""
+    if not D.is_main():
+        return
+    tr.out_dir.mkdir(parents=True, exist_ok=True)
+    with open(tr.out_dir / "log.jsonl", "a") as f:
+        f.write(json.dumps(record) + "\n")
+    writer = _tensorboard(tr)
+    if writer is not None:
+        for key, value in record.items():
+            if key not in ("type", "epoch", "iter") and isinstance(value, (int, float)):
+                writer.add_scalar(f"{record['type']}/{key}", value, record["iter"])
+
+
+def _tensorboard(tr: Trainer) -> Any:
+    if tr.tensorboard is False:
+        try:
+            from torch.utils.tensorboard import SummaryWriter
+        except ImportError:  # tensorboard is optional
+            tr.tensorboard = None
+        else:
+            tr.tensorboard = SummaryWriter(str(tr.out_dir / "tensorboard"))
+    return tr.tensorboard
 
 
 def in_no_aug_tail(exp: ExperimentConfig, epoch: int) -> bool:
