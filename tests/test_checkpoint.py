@@ -86,3 +86,14 @@ def test_atomic_save_keeps_previous_file_on_failure(tmp_path, monkeypatch):
     monkeypatch.undo()
     assert torch.equal(read_checkpoint(path)["model"]["w"], torch.ones(2))
     assert [p.name for p in tmp_path.iterdir()] == ["last.pth"], "no temp file is left behind"
+
+
+def test_export_weights_keeps_only_what_inference_needs(tmp_path):
+    from yolox_edu.checkpoint import export_weights
+
+    model = build_model("yolox-nano", num_classes=2)
+    save_checkpoint(tmp_path / "train.pth", model, optimizer={"state": {}}, class_names=["a", "b"], epoch=5)
+    export_weights(tmp_path / "train.pth", tmp_path / "slim.pth")
+    slim = read_checkpoint(tmp_path / "slim.pth")
+    assert set(slim) == {"model", "config", "class_names"}
+    load_checkpoint(build_model("yolox-nano", num_classes=2), tmp_path / "slim.pth")

@@ -89,3 +89,30 @@ def test_fused_channels_last_predict_matches(model):
     fast = copy.deepcopy(model).fuse().to(memory_format=torch.channels_last)
     out = predict(fast, image, conf_thresh=0.05)[0]
     assert len(out) == len(ref) and torch.allclose(out.boxes, ref.boxes, atol=1e-3)
+
+
+def test_bundled_demo_checkpoint_detects_shapes():
+    """The committed demo checkpoint (trained by `yolox-edu train --preset demo`) finds the shapes."""
+    from pathlib import Path
+
+    from torchvision.ops import box_iou
+
+    from yolox_edu import load_checkpoint
+    from yolox_edu.checkpoint import build_model_for_checkpoint, read_checkpoint
+    from yolox_edu.data import CocoDataset
+
+    root = Path(__file__).resolve().parents[1] / "data_samples"
+    ckpt_path = root / "demo" / "yolox_nano_shapes.pth"
+    model = build_model_for_checkpoint("yolox-nano", read_checkpoint(ckpt_path))
+    assert model.cfg.input_size == (320, 320) and model.num_classes == 6
+    load_checkpoint(model, ckpt_path)
+    val = CocoDataset.from_dir(root / "synth", "val")
+    hits = total = 0
+    for i in range(10):
+        sample = val[i]
+        det = predict(model, sample.image, conf_thresh=0.3)[0]
+        gt = torch.from_numpy(sample.boxes)
+        iou = box_iou(gt, det.boxes) * (torch.from_numpy(sample.labels)[:, None] == det.labels[None])
+        hits += int((iou.max(1).values > 0.5).sum()) if len(det) else 0
+        total += len(gt)
+    assert hits / total > 0.5, f"only {hits}/{total} shapes found"

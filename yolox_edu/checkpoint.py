@@ -18,7 +18,8 @@ from typing import Any
 import torch
 from torch import nn
 
-__all__ = ["save_checkpoint", "atomic_save", "read_checkpoint", "load_checkpoint", "CheckpointError"]
+__all__ = ["save_checkpoint", "atomic_save", "read_checkpoint", "load_checkpoint", "export_weights",
+           "build_model_for_checkpoint", "CheckpointError"]
 
 CLASS_LAYERS = "head.cls_preds."
 
@@ -32,6 +33,9 @@ def atomic_save(obj: Any, path: str | Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file the permissions a plain save would
     try:
         with os.fdopen(fd, "wb") as f:
             torch.save(obj, f)
@@ -135,3 +139,24 @@ def _adopt_channel_order(model: nn.Module, ckpt: dict[str, Any], path: str | Pat
         warnings.warn(f"{path}: {origin} {'BGR' if bgr else 'RGB'} input; set model.cfg.bgr={bgr} "
                       "(keep feeding RGB images: the model flips channels itself)", stacklevel=3)
         cfg.bgr = bgr
+
+
+def export_weights(src: str | Path, dst: str | Path) -> Path:
+    """Write an inference-only copy of a checkpoint: the weights to run (EMA when trained with EMA), the
+    model config and class names — no optimizer or training state (about half the size)."""
+    ckpt = read_checkpoint(src)
+    slim = {k: ckpt[k] for k in ("model", "config", "class_names") if k in ckpt}
+    return atomic_save(slim, dst)
+
+
+def build_model_for_checkpoint(name: str, ckpt: dict[str, Any], num_classes: int | None = None) -> nn.Module:
+    """``build_model(name)`` shaped for a checkpoint read with ``read_checkpoint``: its class count (unless
+    ``num_classes`` is given) and, for our checkpoints of the same model, the input size it was trained at."""
+    from yolox_edu.models import build_model, canonical_name
+
+    overrides: dict[str, Any] = {}
+    cfg = ckpt.get("config") or {}
+    if cfg.get("name") == canonical_name(name) and cfg.get("input_size"):
+        overrides["input_size"] = tuple(cfg["input_size"])
+    classes = num_classes or state_num_classes(ckpt["model"]) or 80
+    return build_model(name, num_classes=classes, **overrides)

@@ -49,15 +49,13 @@ def add_predict_parser(subparsers: argparse._SubParsersAction) -> None:
 def run_predict(args: argparse.Namespace) -> int:
     import torch
 
-    from yolox_edu.checkpoint import load_checkpoint, read_checkpoint, state_num_classes
-    from yolox_edu.models import build_model
+    from yolox_edu.checkpoint import build_model_for_checkpoint, load_checkpoint, read_checkpoint
     from yolox_edu.names import COCO_CLASSES, read_class_names
     from yolox_edu.predict import as_image_tensor, predict
     from yolox_edu.viz import draw_detections
 
-    ckpt = read_checkpoint(args.ckpt)
-    num_classes = args.num_classes or state_num_classes(ckpt["model"]) or 80
-    model = build_model(args.model, num_classes=num_classes)
+    model = build_model_for_checkpoint(args.model, read_checkpoint(args.ckpt), args.num_classes)
+    num_classes = model.num_classes
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the BGR notice is expected for official weights
         ckpt = load_checkpoint(model, args.ckpt)

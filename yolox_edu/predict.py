@@ -28,7 +28,7 @@ def as_image_tensor(image: ImageLike) -> Tensor:
     if isinstance(image, np.ndarray):
         if image.ndim != 3 or image.shape[2] != 3:
             raise ValueError(f"a numpy image must be (h, w, 3) RGB, got shape {image.shape}")
-        return torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1)
+        return torch.from_numpy(np.require(image, requirements=["C", "W"])).permute(2, 0, 1)  # copies if read-only
     if isinstance(image, Tensor):
         if image.ndim != 3 or image.shape[0] != 3:
             raise ValueError(f"an image tensor must be (3, h, w) RGB, got shape {tuple(image.shape)}")

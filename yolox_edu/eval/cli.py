@@ -69,14 +69,14 @@ def _annotation_file(args: argparse.Namespace) -> Path:
 
 def load_model(name: str, ckpt: str, num_classes: int, device: str):
     """Build ``name`` for ``num_classes`` and load ``ckpt``; a class-count mismatch is an error here."""
-    from yolox_edu.checkpoint import load_checkpoint, read_checkpoint, state_num_classes
-    from yolox_edu.models import build_model
+    from yolox_edu.checkpoint import build_model_for_checkpoint, load_checkpoint, read_checkpoint, state_num_classes
 
-    trained_for = state_num_classes(read_checkpoint(ckpt)["model"])
+    state = read_checkpoint(ckpt)
+    trained_for = state_num_classes(state["model"])
     if trained_for is not None and trained_for != num_classes:
         raise ValueError(f"{ckpt} predicts {trained_for} classes but the dataset has {num_classes} categories; "
                          "evaluate it on a dataset with the same categories")
-    model = build_model(name, num_classes=num_classes)
+    model = build_model_for_checkpoint(name, state, num_classes)  # our checkpoints keep their input size
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the BGR notice is expected for official weights
         load_checkpoint(model, ckpt)

@@ -245,12 +245,12 @@ def train_one_epoch(tr: Trainer, progress: bool = True) -> None:
                   "img_per_s": images.shape[0] * D.world_size() / max(now - t_last, 1e-9),
                   **{k: round(float(losses[k].detach()), 5) for k in LOSS_KEYS}, "num_fg": float(losses["num_fg"])}
         t_last = now
+        if exp.train.save_interval_iters and tr.iteration % exp.train.save_interval_iters == 0:
+            save(tr, "last.pth")  # before the log line: a logged iteration is always on disk
         log(tr, record)
         bar.set_postfix({k: f"{record[k]:.3f}" for k in ("total", "iou", "obj", "cls")} |
                         {"lr": f"{lr:.2e}", "img/s": f"{record['img_per_s']:.1f}"}, refresh=False)
         bar.update(1)
-        if exp.train.save_interval_iters and tr.iteration % exp.train.save_interval_iters == 0:
-            save(tr, "last.pth")
     bar.close()
     tr.epoch += 1
     tr.iter_in_epoch = 0
