@@ -12,7 +12,8 @@ import torch.nn.functional as F
 from PIL import Image
 from torch import Tensor
 
-__all__ = ["PAD_VALUE", "letterbox", "letterbox_ratio", "unletterbox_boxes", "load_image"]
+__all__ = ["PAD_VALUE", "letterbox", "letterbox_image", "letterbox_ratio", "resize_image", "unletterbox_boxes",
+           "load_image"]
 
 PAD_VALUE = 114
 
@@ -22,30 +23,58 @@ def letterbox_ratio(image_hw: tuple[int, int], input_hw: tuple[int, int]) -> flo
     return min(input_hw[0] / image_hw[0], input_hw[1] / image_hw[1])
 
 
+def resize_image(image: np.ndarray, size_wh: tuple[int, int]) -> np.ndarray:
+    """Bilinear resize without antialiasing (as OpenCV's INTER_LINEAR) to (width, height).
+
+    (h, w, 3) uint8 in and out. Torch's uint8 kernel does the work on a channels-last view, so nothing is
+    transposed or converted to float on the way.
+    """
+    if (image.shape[1], image.shape[0]) == tuple(size_wh):
+        return image
+    x = torch.from_numpy(np.require(image, np.uint8, ["C", "W"]))[None].permute(0, 3, 1, 2)  # (1, 3, h, w)
+    out = F.interpolate(x, size=(size_wh[1], size_wh[0]), mode="bilinear", align_corners=False, antialias=False)
+    return out[0].permute(1, 2, 0).numpy()
+
+
+def letterbox_image(image: np.ndarray, input_hw: tuple[int, int], pad_value: int = PAD_VALUE
+                    ) -> tuple[np.ndarray, float]:
+    """Resize by ``r = min(H/h, W/w)`` (sizes truncated, as the official) and paste top-left on grey.
+
+    The one letterbox of the project: inference, evaluation and the data pipeline all use it.
+    Shapes: image (h, w, 3) uint8 → (H, W, 3) uint8; returns (canvas, r).
+    """
+    h, w = image.shape[:2]
+    r = letterbox_ratio((h, w), input_hw)
+    if (h, w) == tuple(input_hw):
+        return image, r
+    nw, nh = max(1, int(w * r)), max(1, int(h * r))
+    canvas = np.full((*input_hw, 3), pad_value, np.uint8)  # (H, W, 3)
+    canvas[:nh, :nw] = resize_image(image, (nw, nh))
+    return canvas, r
+
+
 def letterbox(
-    image: Tensor | np.ndarray, input_hw: tuple[int, int], pad_value: float = PAD_VALUE
+    image: Tensor | np.ndarray, input_hw: tuple[int, int], pad_value: int = PAD_VALUE
 ) -> tuple[Tensor, float]:
-    """Letterbox one image.
+    """Letterbox one image for the model (``letterbox_image`` on a tensor or array).
 
     Args:
-        image: (3, h, w) tensor or (h, w, 3) uint8 array, values 0–255.
+        image: (3, h, w) tensor or (h, w, 3) uint8 array, values 0–255 (float tensors are rounded).
         input_hw: (H, W) of the output.
 
     Returns:
         (3, H, W) float32 tensor with values 0–255, and the ratio ``r`` used.
     """
-    if isinstance(image, np.ndarray):
-        image = torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1)
-    if image.ndim != 3 or image.shape[0] != 3:
-        raise ValueError(f"expected a (3, h, w) image, got shape {tuple(image.shape)}")
-    h, w = image.shape[1:]
-    r = letterbox_ratio((h, w), input_hw)
-    new_h, new_w = max(1, round(h * r)), max(1, round(w * r))
-    resized = F.interpolate(image[None].float(), size=(new_h, new_w), mode="bilinear", align_corners=False,
-                            antialias=False)[0]  # as OpenCV INTER_LINEAR, like the official pipeline
-    out = torch.full((3, *input_hw), float(pad_value), dtype=torch.float32)  # (3, H, W)
-    out[:, :new_h, :new_w] = resized.clamp_(0, 255)
-    return out, r
+    if isinstance(image, Tensor):
+        if image.ndim != 3 or image.shape[0] != 3:
+            raise ValueError(f"expected a (3, h, w) image, got shape {tuple(image.shape)}")
+        if image.is_floating_point():
+            image = image.round().clamp(0, 255)
+        image = image.to(torch.uint8).permute(1, 2, 0).numpy()
+    elif image.ndim != 3 or image.shape[2] != 3:
+        raise ValueError(f"expected a (h, w, 3) image, got shape {image.shape}")
+    canvas, r = letterbox_image(image, input_hw, pad_value)
+    return torch.from_numpy(np.ascontiguousarray(canvas)).permute(2, 0, 1).float(), r  # (3, H, W)
 
 
 def unletterbox_boxes(boxes: Tensor, ratio: float, image_hw: tuple[int, int] | None = None) -> Tensor:

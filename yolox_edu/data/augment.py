@@ -10,45 +10,14 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import torch
-import torch.nn.functional as F
 from PIL import Image
 
-from ..preprocess import PAD_VALUE
+from ..preprocess import PAD_VALUE, letterbox_image, resize_image  # re-exported: data's API
 
 __all__ = [
     "resize_image", "letterbox_image", "hflip", "shift_hsv", "hsv_jitter", "rgb_to_hsv", "hsv_to_rgb", "affine_matrix",
     "random_affine_matrix", "warp_affine", "affine_boxes", "random_affine", "clip_boxes",
 ]
-
-
-def resize_image(image: np.ndarray, size_wh: tuple[int, int]) -> np.ndarray:
-    """Bilinear resize without antialiasing (as OpenCV's INTER_LINEAR) to (width, height).
-
-    (h, w, 3) uint8 in and out. Torch's uint8 kernel does the work on a channels-last view, so nothing is
-    transposed or converted to float on the way.
-    """
-    if (image.shape[1], image.shape[0]) == tuple(size_wh):
-        return image
-    x = torch.from_numpy(np.require(image, np.uint8, ["C", "W"]))[None].permute(0, 3, 1, 2)  # (1, 3, h, w)
-    out = F.interpolate(x, size=(size_wh[1], size_wh[0]), mode="bilinear", align_corners=False, antialias=False)
-    return out[0].permute(1, 2, 0).numpy()
-
-
-def letterbox_image(image: np.ndarray, input_hw: tuple[int, int], pad_value: int = PAD_VALUE
-                    ) -> tuple[np.ndarray, float]:
-    """Resize by ``r = min(H/h, W/w)`` (sizes truncated, as the official) and paste top-left on grey.
-
-    Shapes: image (h, w, 3) uint8 → (H, W, 3) uint8; returns (canvas, r).
-    """
-    h, w = image.shape[:2]
-    r = min(input_hw[0] / h, input_hw[1] / w)
-    if (h, w) == tuple(input_hw):
-        return image, r
-    nw, nh = max(1, int(w * r)), max(1, int(h * r))
-    canvas = np.full((*input_hw, 3), pad_value, np.uint8)  # (H, W, 3)
-    canvas[:nh, :nw] = resize_image(image, (nw, nh))
-    return canvas, r
 
 
 def clip_boxes(boxes: np.ndarray, hw: tuple[int, int]) -> np.ndarray:
