@@ -288,16 +288,15 @@ def fit(exp: ExperimentConfig | None = None, *, resume_from: str | Path | None =
     if D.is_main():
         tr.out_dir.mkdir(parents=True, exist_ok=True)
         (tr.out_dir / "config.json").write_text(json.dumps(dataclasses.asdict(exp), indent=2))
-    scores = None
+    scores, evaluated_at = None, None
     while tr.epoch < exp.train.max_epoch:
-        scores = None
         if in_no_aug_tail(exp, tr.epoch):
             tr.loader.close_mosaic()
             if tr.epoch == exp.train.max_epoch - exp.train.no_aug_epochs and tr.iter_in_epoch == 0:
                 save(tr, "last_mosaic_epoch.pth")
         train_one_epoch(tr, progress)
         if _should_eval(exp, tr.epoch):
-            scores = evaluate(tr, progress)
+            scores, evaluated_at = evaluate(tr, progress), tr.epoch  # every rank takes part; rank 0 scores
             if scores is not None:
                 ap = scores.metrics["AP"]
                 tr.history.append({"epoch": tr.epoch, "AP": ap, "AP50": scores.metrics["AP50"]})
@@ -307,14 +306,15 @@ def fit(exp: ExperimentConfig | None = None, *, resume_from: str | Path | None =
                     tr.best_ap = ap
                     save(tr, "best.pth")
         save(tr, "last.pth")
-    return final_report(tr, scores, progress)
+    return final_report(tr, scores if evaluated_at == tr.epoch else None, progress, reuse=evaluated_at == tr.epoch)
 
 
-def final_report(tr: Trainer, scores: CocoScores | None = None, progress: bool = True) -> dict[str, Any]:
-    """Evaluate the final (EMA) model (unless the last epoch just did) and write metrics.json and PR
-    curves into the output folder."""
-    if scores is None:
-        scores = evaluate(tr, progress)
+def final_report(tr: Trainer, scores: CocoScores | None = None, progress: bool = True,
+                 reuse: bool = False) -> dict[str, Any]:
+    """Evaluate the final (EMA) model (unless ``reuse``: the last epoch just did, and ``scores`` holds
+    rank 0's result) and write metrics.json and PR curves into the output folder."""
+    if not reuse:
+        scores = evaluate(tr, progress)  # a collective under DDP: every rank must call it or none
     if scores is None:
         return {}
     settings = {"conf_thresh": tr.exp.eval.conf_thresh, "nms_thresh": tr.exp.eval.nms_thresh,
