@@ -30,10 +30,11 @@ class ModelEMA:
     def update(self, model: nn.Module) -> None:
         self.updates += 1
         d = ema_decay(self.updates, self.decay, self.ramp)
-        current = unwrap(model).state_dict()
-        for name, value in self.ema.state_dict().items():
-            if value.dtype.is_floating_point:
-                value.mul_(d).add_(current[name].detach(), alpha=1.0 - d)
+        averaged, current = _float_state(self.ema), _float_state(unwrap(model))
+        if len(averaged) != len(current):
+            raise ValueError("ModelEMA.update: the model's structure differs from the averaged copy's")
+        # ema = d·ema + (1 − d)·model, one fused call over all tensors (no Python loop per tensor)
+        torch._foreach_lerp_(averaged, current, 1.0 - d)
 
     def state_dict(self) -> dict:
         return {"model": self.ema.state_dict(), "updates": self.updates}
@@ -41,6 +42,12 @@ class ModelEMA:
     def load_state_dict(self, state: dict) -> None:
         self.ema.load_state_dict(state["model"])
         self.updates = int(state["updates"])
+
+
+def _float_state(model: nn.Module) -> list[torch.Tensor]:
+    """Parameters and floating-point buffers (BN statistics) in a fixed order, detached."""
+    tensors = [p.detach() for p in model.parameters()]
+    return tensors + [b for b in model.buffers() if b.dtype.is_floating_point]
 
 
 def unwrap(model: nn.Module) -> nn.Module:
