@@ -60,6 +60,8 @@ class TrainConfig:
     momentum: float = 0.9  # SGD momentum; AdamW's beta1
     weight_decay: float = 5e-4  # conv/linear weights only
     ema: bool = True
+    ema_decay: float = 0.9998  # EMA decay once ramped up
+    ema_ramp: float = 2000.0  # iterations: decay·(1 − exp(−n/ramp)); shorter runs want a shorter ramp
     amp: str = "auto"  # "auto" (fp16 on CUDA, off on CPU) | "fp16" | "bf16" | "off"
     sync_bn: bool = False
     channels_last: bool = True  # NHWC memory format: ~1.4x faster training steps on this CPU

@@ -136,7 +136,7 @@ def setup(exp: ExperimentConfig, device: torch.device | None = None) -> Trainer:
     model = model.to(device, memory_format=torch.channels_last if exp.train.channels_last else torch.preserve_format)
     if exp.train.sync_bn and D.is_distributed():
         model = nn.SyncBatchNorm.convert_sync_batchnorm(model)
-    ema = ModelEMA(model) if exp.train.ema else None
+    ema = ModelEMA(model, exp.train.ema_decay, exp.train.ema_ramp) if exp.train.ema else None
     optimizer = build_optimizer(model, lr_at(exp, 0, iters), exp.train.momentum, exp.train.weight_decay,
                                 exp.train.optimizer)
     amp_dtype = _amp_dtype(exp.train.amp, device)
