@@ -141,6 +141,12 @@ def test_bf16_autocast_training_runs_on_cpu(tiny_data, tmp_path):
         loop.setup(_exp(tiny_data, tmp_path, **{"train.amp": "fp8"}))
 
 
+def test_setup_uses_configured_ema_decay_and_ramp(tiny_data, tmp_path):
+    tr = loop.setup(_exp(tiny_data, tmp_path, **{"train.ema_decay": 0.99, "train.ema_ramp": 7.0}))
+    assert (tr.ema.decay, tr.ema.ramp) == (0.99, 7.0)
+    assert loop.setup(_exp(tiny_data, tmp_path, **{"train.ema": False})).ema is None
+
+
 @pytest.mark.timeout(400)
 def test_torchrun_two_cpu_processes_train_and_evaluate(tiny_data, tmp_path):
     """`torchrun --nproc_per_node 2 -m yolox_edu.train` on CPU (gloo): DDP training, sharded evaluation
