@@ -93,3 +93,19 @@ def test_config_round_trip_through_dict():
     exp = experiment_preset("yolox-tiny", {"max_epoch": 7})
     again = config_from_dict(dataclasses.asdict(exp))
     assert again == exp
+
+
+def test_warns_when_loader_workers_and_threads_exceed_the_cores():
+    import os
+    import warnings
+
+    from yolox_edu.train.loop import warn_if_oversubscribed
+
+    cpu = torch.device("cpu")
+    many = (os.cpu_count() or 1) + 1
+    with pytest.warns(RuntimeWarning, match="data.num_workers=0"):
+        assert warn_if_oversubscribed(many, cpu)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert not warn_if_oversubscribed(0, cpu)
+        assert not warn_if_oversubscribed(many, torch.device("cuda"))
