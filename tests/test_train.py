@@ -118,6 +118,7 @@ def test_resume_after_kill_continues_schedule(tiny_data, tmp_path):
     assert (final["epoch"], final["iteration"]) == (3, 12)
 
 
+@pytest.mark.filterwarnings("ignore:CPU training with")  # one worker on purpose, to exercise the loader
 def test_demo_preset_cli_runs_on_bundled_data(tmp_path):
     """CI runs a few iterations of the real demo (bundled synthetic set, YOLOX-nano, CLI)."""
     from yolox_edu.cli import main
