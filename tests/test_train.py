@@ -142,6 +142,32 @@ def test_bf16_autocast_training_runs_on_cpu(tiny_data, tmp_path):
         loop.setup(_exp(tiny_data, tmp_path, **{"train.amp": "fp8"}))
 
 
+def test_tensorboard_scalars_are_written_and_the_writer_closed(tiny_data, tmp_path, monkeypatch):
+    """With tensorboard installed (a stand-in SummaryWriter here), every logged number becomes a scalar
+    at its iteration, and the writer is closed (flushed) when fit ends."""
+    import types
+
+    class Writer:
+        made = []
+
+        def __init__(self, log_dir):
+            self.log_dir, self.scalars, self.closed = log_dir, [], False
+            Writer.made.append(self)
+
+        def add_scalar(self, tag, value, step):
+            self.scalars.append((tag, value, step))
+
+        def close(self):
+            self.closed = True
+
+    monkeypatch.setitem(sys.modules, "torch.utils.tensorboard", types.SimpleNamespace(SummaryWriter=Writer))
+    loop.fit(_exp(tiny_data, tmp_path, max_epoch=1, no_aug_epochs=0), progress=False)
+    (w,) = Writer.made
+    assert w.log_dir == str(tmp_path / "tensorboard") and w.closed
+    assert [step for tag, _, step in w.scalars if tag == "train/total"] == [1, 2, 3, 4]
+    assert any(tag == "eval/AP" and step == 4 for tag, _, step in w.scalars)
+
+
 def test_setup_uses_configured_ema_decay_and_ramp(tiny_data, tmp_path):
     tr = loop.setup(_exp(tiny_data, tmp_path, **{"train.ema_decay": 0.99, "train.ema_ramp": 7.0}))
     assert (tr.ema.decay, tr.ema.ramp) == (0.99, 7.0)

@@ -310,6 +310,17 @@ def fit(exp: ExperimentConfig | None = None, *, resume_from: str | Path | None =
     if D.is_main():
         tr.out_dir.mkdir(parents=True, exist_ok=True)
         (tr.out_dir / "config.json").write_text(json.dumps(dataclasses.asdict(exp), indent=2))
+    try:
+        return _train_epochs(tr, progress)
+    finally:
+        if tr.tensorboard:  # flush the event file also when training stops with an error
+            tr.tensorboard.close()
+
+
+def _train_epochs(tr: Trainer, progress: bool) -> dict[str, Any]:
+    """Epochs from where ``tr`` stands (close-mosaic at the tail, evaluations, best/last checkpoints),
+    then the final report."""
+    exp = tr.exp
     scores, evaluated_at = None, None
     while tr.epoch < exp.train.max_epoch:
         if in_no_aug_tail(exp, tr.epoch):
