@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -126,7 +127,7 @@ def run_cli(argv: list[str]) -> int:
 
 @pytest.mark.parametrize("impl", ["pycocotools", "scratch"])
 def test_cli_model_perfect(dataset, tmp_path, monkeypatch, capsys, impl):
-    monkeypatch.setattr(eval_cli, "load_model", lambda name, ckpt, num_classes, device: ColorBoxModel())
+    monkeypatch.setattr(eval_cli, "load_model", lambda name, ckpt, num_classes, device, **_: ColorBoxModel())
     out = tmp_path / "out"
     assert run_cli(["eval", "--model", "yolox-nano", "--ckpt", "fake.pth", "--data", str(dataset), "--split",
                     "val", "--out", str(out), "--workers", "0", "--no-progress", "--ap-impl", impl]) == 0
@@ -192,3 +193,32 @@ def test_cli_with_a_real_checkpoint(dataset, tmp_path):
     with pytest.raises(ValueError, match="predicts 3 classes but the dataset has 2"):
         run_cli(["eval", "--model", "yolox-nano", "--ckpt", str(wrong), "--data", str(dataset), "--split", "val",
                  "--out", str(out), "--size", "192", "--workers", "0"])
+
+
+def test_coco80_label_ids_only_for_true_coco_subsets():
+    from yolox_edu.names import COCO_CATEGORY_IDS, coco80_label_ids
+
+    assert len(COCO_CATEGORY_IDS) == 80 and COCO_CATEGORY_IDS[-1] == 90
+    assert coco80_label_ids({1: "person", 17: "cat", 47: "cup"}) == COCO_CATEGORY_IDS
+    assert coco80_label_ids({1: "person", 2: "cat"}) is None, "id 2 is bicycle in COCO"
+    assert coco80_label_ids({1: "circle"}) is None and coco80_label_ids({}) is None
+
+
+def test_cli_80_class_coco_model_on_the_bundled_photos(tmp_path, capsys):
+    """An official-style 80-class model is scored on the 7-category COCO subset of the bundled photos."""
+    import json
+
+    from yolox_edu import build_model, save_checkpoint
+    from yolox_edu.cli import main
+
+    photos = Path(__file__).resolve().parents[1] / "data_samples" / "photos"
+    ckpt = save_checkpoint(tmp_path / "nano80.pth", build_model("yolox-nano", num_classes=80))
+    rc = main(["eval", "--model", "yolox-nano", "--ckpt", str(ckpt), "--data", str(photos), "--split", "samples",
+               "--size", "128", "--conf", "0.000001", "--workers", "0", "--out", str(tmp_path / "out"),
+               "--no-progress", "--no-curves"])
+    assert rc == 0
+    assert "labels map to COCO ids" in capsys.readouterr().out
+    dataset_ids = {c["id"] for c in json.loads((photos / "annotations" / "instances_samples.json").read_text())[
+        "categories"]}
+    found = {d["category_id"] for d in json.loads((tmp_path / "out" / "detections.json").read_text())}
+    assert found and found <= dataset_ids

@@ -20,6 +20,7 @@ from yolox_edu.eval.curves import save_pr_curves
 from yolox_edu.eval.evaluator import CONF_THRESH, NMS_THRESH, evaluate_model, score_results
 from yolox_edu.eval.report import format_report, write_metrics
 from yolox_edu.eval.scores import CocoScores, category_info
+from yolox_edu.names import coco80_label_ids
 
 __all__ = ["add_parser", "run_eval", "load_model"]
 
@@ -67,12 +68,15 @@ def _annotation_file(args: argparse.Namespace) -> Path:
     return path
 
 
-def load_model(name: str, ckpt: str, num_classes: int, device: str):
-    """Build ``name`` for ``num_classes`` and load ``ckpt``; a class-count mismatch is an error here."""
+def load_model(name: str, ckpt: str, num_classes: int, device: str, coco_subset: bool = False):
+    """Build ``name`` for ``num_classes`` and load ``ckpt``; a class-count mismatch is an error here,
+    except an 80-class COCO model on a dataset of COCO categories (``coco_subset``)."""
     from yolox_edu.checkpoint import build_model_for_checkpoint, load_checkpoint, read_checkpoint, state_num_classes
 
     state = read_checkpoint(ckpt)
     trained_for = state_num_classes(state["model"])
+    if coco_subset and trained_for == 80:
+        num_classes = 80
     if trained_for is not None and trained_for != num_classes:
         raise ValueError(f"{ckpt} predicts {trained_for} classes but the dataset has {num_classes} categories; "
                          "evaluate it on a dataset with the same categories")
@@ -96,11 +100,17 @@ def _score_model(args: argparse.Namespace, out: Path) -> tuple[CocoScores, dict]
         raise ValueError("give --ckpt FILE to evaluate a model, or --detections FILE to score a results file")
     ann, image_dir = coco_paths(args.data, args.split, args.ann, args.images)
     coco_gt = load_coco_gt(ann)
-    model = load_model(args.model, args.ckpt, len(category_info(coco_gt)[0]), args.device)
+    cat_ids, names = category_info(coco_gt)
+    coco_ids = coco80_label_ids(dict(zip(cat_ids, names)))
+    model = load_model(args.model, args.ckpt, len(cat_ids), args.device, coco_subset=coco_ids is not None)
+    label_ids = coco_ids if getattr(model, "num_classes", None) == 80 and len(cat_ids) != 80 else None
+    if label_ids is not None:
+        print(f"80-class COCO model on {len(cat_ids)} COCO categories: labels map to COCO ids, other classes dropped")
     size = _input_size(args, model)
     scores, results = evaluate_model(
         model, coco_gt, image_dir, size, ap_impl=args.ap_impl, batch_size=args.batch_size, conf_thresh=args.conf,
-        nms_thresh=args.nms, device=args.device, num_workers=args.workers, progress=not args.no_progress)
+        nms_thresh=args.nms, device=args.device, num_workers=args.workers, progress=not args.no_progress,
+        label_ids=label_ids)
     save_results(results, out / "detections.json")
     settings = dict(model=args.model, ckpt=str(args.ckpt), input_size=list(size), conf_thresh=args.conf,
                     nms_thresh=args.nms, annotations=str(ann))

@@ -55,15 +55,20 @@ def collate_letterboxed(batch: list[tuple[Tensor, int, float]]) -> tuple[Tensor,
     return torch.stack(images), list(ids), list(ratios)  # (B, 3, H, W)
 
 
-def detections_to_results(dets: Detections, image_id: int, ratio: float, cat_ids: Sequence[int]) -> list[dict]:
-    """One image's detections (input pixels, contiguous labels) → COCO results (original pixels, xywh, ids)."""
+def detections_to_results(dets: Detections, image_id: int, ratio: float, cat_ids: Sequence[int],
+                          keep_ids: set[int] | None = None) -> list[dict]:
+    """One image's detections (input pixels, contiguous labels) → COCO results (original pixels, xywh, ids).
+
+    ``cat_ids[label]`` is the category id of a label; with ``keep_ids``, results of other ids are dropped
+    (an 80-class COCO model scored on a COCO subset)."""
     if len(dets) and int(dets.labels.max()) >= len(cat_ids):
         raise ValueError(f"the model predicted label {int(dets.labels.max())} but the dataset has {len(cat_ids)} "
                          "categories; build the model with num_classes equal to the dataset's category count")
     boxes = unletterbox_boxes(dets.boxes.float().cpu(), ratio)  # (N, 4) xyxy original pixels
     xywh = torch.cat([boxes[:, :2], boxes[:, 2:] - boxes[:, :2]], dim=1)  # (N, 4)
-    return [{"image_id": int(image_id), "category_id": int(cat_ids[label]), "bbox": box, "score": score}
-            for box, score, label in zip(xywh.tolist(), dets.scores.float().cpu().tolist(), dets.labels.tolist())]
+    results = [{"image_id": int(image_id), "category_id": int(cat_ids[label]), "bbox": box, "score": score}
+               for box, score, label in zip(xywh.tolist(), dets.scores.float().cpu().tolist(), dets.labels.tolist())]
+    return results if keep_ids is None else [r for r in results if r["category_id"] in keep_ids]
 
 
 def _rank_world() -> tuple[int, int]:
@@ -98,16 +103,21 @@ def predict_coco(
     model: nn.Module, coco_gt: COCO, image_dir: str | Path, input_size: tuple[int, int] = (640, 640), *,
     batch_size: int = 8, conf_thresh: float = CONF_THRESH, nms_thresh: float = NMS_THRESH,
     device: str | torch.device | None = None, num_workers: int = 0, progress: bool = True,
+    label_ids: Sequence[int] | None = None,
 ) -> list[dict]:
     """COCO results of ``model`` on every image of ``coco_gt``; gathered on rank 0 when distributed.
 
     The model is put in eval mode (and back afterwards) and must already be on ``device``
-    (default: the device of its parameters).
+    (default: the device of its parameters). ``label_ids``: the category id of each model label when it
+    differs from the dataset's own sorted categories (``names.COCO_CATEGORY_IDS`` for an 80-class COCO
+    model on a COCO subset); detections of categories the dataset lacks are then dropped.
     """
     rank, world = _rank_world()
     if device is None:
         device = next((p.device for p in model.parameters()), torch.device("cpu"))
     cat_ids, _ = category_info(coco_gt)
+    keep_ids = None if label_ids is None else set(cat_ids)
+    cat_ids = cat_ids if label_ids is None else list(label_ids)
     files = _image_files(coco_gt, image_dir, sorted(coco_gt.getImgIds())[rank::world])
     loader = DataLoader(LetterboxedImages(files, input_size), batch_size=batch_size, num_workers=num_workers,
                         collate_fn=collate_letterboxed, pin_memory=torch.device(device).type == "cuda")
@@ -118,7 +128,7 @@ def predict_coco(
             for images, ids, ratios in loader:
                 preds = model(images.to(device, non_blocking=True))  # (B, A, 5 + C)
                 for dets, image_id, ratio in zip(postprocess(preds, conf_thresh, nms_thresh), ids, ratios):
-                    results += detections_to_results(dets, image_id, ratio, cat_ids)
+                    results += detections_to_results(dets, image_id, ratio, cat_ids, keep_ids)
                 bar.update(len(ids))
     finally:
         model.train(was_training)

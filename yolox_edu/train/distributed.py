@@ -8,16 +8,18 @@ from datetime import timedelta
 import torch
 import torch.distributed as dist
 
-__all__ = ["init_distributed", "is_distributed", "rank", "world_size", "is_main", "barrier", "all_true",
-           "cleanup"]
+__all__ = ["init_distributed", "launched_by_torchrun", "is_distributed", "rank", "world_size", "is_main", "barrier",
+           "all_true", "cleanup"]
 
 
 def init_distributed(device: str = "auto") -> torch.device:
-    """Join the process group torchrun describes (``WORLD_SIZE`` > 1) and pick this process's device.
+    """Join the process group torchrun describes and pick this process's device.
 
-    NCCL on CUDA (one GPU per local rank), gloo on CPU. Without torchrun it returns the device alone."""
+    NCCL on CUDA (one GPU per local rank), gloo on CPU. Under torchrun the group is made for any world
+    size, one process included (``--nproc_per_node 1`` then runs the same DDP + NCCL code as eight GPUs).
+    Without torchrun it returns the device alone."""
     want_cuda = device.startswith("cuda") or (device == "auto" and torch.cuda.is_available())
-    if int(os.environ.get("WORLD_SIZE", "1")) > 1 and not dist.is_initialized():
+    if launched_by_torchrun() and not dist.is_initialized():
         local_rank = int(os.environ.get("LOCAL_RANK", "0"))
         if want_cuda:
             torch.cuda.set_device(local_rank)
@@ -27,6 +29,11 @@ def init_distributed(device: str = "auto") -> torch.device:
     if device == "auto":
         return torch.device("cuda" if want_cuda else "cpu")
     return torch.device(device)
+
+
+def launched_by_torchrun() -> bool:
+    """torchrun (torch.distributed.run) sets these for every process it starts."""
+    return all(k in os.environ for k in ("LOCAL_RANK", "RANK", "WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT"))
 
 
 def is_distributed() -> bool:

@@ -22,6 +22,8 @@ from tqdm import tqdm
 from yolox_edu.checkpoint import load_checkpoint, read_checkpoint
 from yolox_edu.config import apply_overrides
 from yolox_edu.data import CocoDataset, MosaicDataset, build_train_loader, coco_paths, multiscale_sizes
+from yolox_edu.data.cache import cached_dataset
+from yolox_edu.data.check import check_train_val
 from yolox_edu.eval.coco_eval import load_coco_gt
 from yolox_edu.eval.curves import save_pr_curves
 from yolox_edu.eval.evaluator import evaluate_model
@@ -103,12 +105,16 @@ def _datasets(exp: ExperimentConfig) -> tuple[CocoDataset, Any, Path]:
             f"the training set has {train.num_classes} classes ({', '.join(train.class_names[:6])}"
             f"{', ...' if train.num_classes > 6 else ''}) but the model is configured for "
             f"{exp.model.num_classes}: pass --set model.num_classes={train.num_classes}")
-    return train, load_coco_gt(val_ann), val_images
+    val_gt = load_coco_gt(val_ann)
+    check_train_val(train.coco.dataset, val_gt.dataset, train.ann_file, val_ann)  # no boxes, mixed-up categories
+    return train, val_gt, val_images
 
 
 def _train_loader(exp: ExperimentConfig, train: CocoDataset, per_process_batch: int) -> Any:
     a = exp.aug
-    dataset = MosaicDataset(train, exp.model.input_size, mosaic_prob=a.mosaic_prob, mixup_prob=a.mixup_prob,
+    images = cached_dataset(train, exp.data.cache, max(exp.model.input_size), exp.data.cache_dir,
+                            progress=D.is_main())
+    dataset = MosaicDataset(images, exp.model.input_size, mosaic_prob=a.mosaic_prob, mixup_prob=a.mixup_prob,
                             degrees=a.degrees, translate=a.translate, mosaic_scale=a.mosaic_scale,
                             mixup_scale=a.mixup_scale, shear=a.shear, hsv_prob=a.hsv_prob, flip_prob=a.flip_prob,
                             max_labels=exp.data.max_labels)
@@ -197,16 +203,17 @@ def save(tr: Trainer, name: str) -> Path | None:
 
 
 def log(tr: Trainer, record: dict) -> None:
-    """A JSON line in OUT/log.jsonl (rank 0), and TensorBoard scalars when tensorboard is installed."""
+    """A JSON line in OUT/log.jsonl (rank 0), stamped with the wall-clock ``time`` (Unix seconds), and
+    TensorBoard scalars when tensorboard is installed."""
     if not D.is_main():
         return
     tr.out_dir.mkdir(parents=True, exist_ok=True)
     with open(tr.out_dir / "log.jsonl", "a") as f:
-        f.write(json.dumps(record) + "\n")
+        f.write(json.dumps({**record, "time": round(time.time(), 3)}) + "\n")
     writer = _tensorboard(tr)
     if writer is not None:
         for key, value in record.items():
-            if key not in ("type", "epoch", "iter") and isinstance(value, (int, float)):
+            if key not in ("type", "epoch", "iter", "time") and isinstance(value, (int, float)):
                 writer.add_scalar(f"{record['type']}/{key}", value, record["iter"])
 
 
