@@ -1,5 +1,6 @@
 import math
 
+import pytest
 import torch
 
 from yolox_edu.decode import decode_boxes, decode_outputs, flatten_levels, postprocess
@@ -61,3 +62,17 @@ def test_postprocess_empty_and_max():
     preds = torch.zeros(3, 10, 8)
     dets = postprocess(preds, conf_thresh=0.5)
     assert [len(d) for d in dets] == [0, 0, 0] and dets[0].boxes.shape == (0, 4)
+
+
+def test_decoded_sizes_stay_finite_for_a_diverging_head():
+    """A raw tw of 100 (seen from a half-trained fp16 head) must not give inf/−inf boxes."""
+    from yolox_edu.decode import MAX_LOG_WH, decode_boxes, grid_for
+
+    maps = [torch.zeros(1, 4, 4, 4), torch.zeros(1, 4, 2, 2), torch.zeros(1, 4, 1, 1)]
+    grid = grid_for(maps)
+    reg = torch.zeros(1, grid.cells.shape[0], 4)
+    reg[0, 0, 2:] = torch.tensor([100.0, 3.0])
+    boxes = decode_boxes(reg, grid)
+    assert torch.isfinite(boxes).all()
+    assert boxes[0, 0, 2] == pytest.approx(8 * torch.exp(torch.tensor(MAX_LOG_WH)).item(), rel=1e-6)
+    assert boxes[0, 0, 3] == pytest.approx(8 * torch.exp(torch.tensor(3.0)).item(), rel=1e-6), "real sizes unchanged"

@@ -17,7 +17,12 @@ from torchvision.ops import batched_nms
 from yolox_edu.boxes import cxcywh_to_xyxy
 from yolox_edu.grid import DEFAULT_STRIDES, Grid, make_grid
 
-__all__ = ["flatten_levels", "grid_for", "decode_boxes", "decode_outputs", "Detections", "postprocess"]
+__all__ = ["flatten_levels", "grid_for", "decode_boxes", "decode_outputs", "Detections", "postprocess", "MAX_LOG_WH"]
+
+# Upper bound on (tw, th) before exp: exp(10)·stride is 22026 strides, far beyond any real box, and keeps
+# the decoded size finite. Without it an untrained or diverging head (seen after one fp16 epoch on a GPU)
+# gives w = inf, then cx − w/2 = −inf, and evaluation fails on non-finite boxes.
+MAX_LOG_WH = 10.0
 
 
 def flatten_levels(maps: list[Tensor]) -> Tensor:
@@ -32,10 +37,12 @@ def grid_for(maps: list[Tensor], strides: tuple[int, ...] = DEFAULT_STRIDES) -> 
 
 
 def decode_boxes(reg: Tensor, grid: Grid) -> Tensor:
-    """Raw regression (B, A, 4) = (tx, ty, tw, th) → (B, A, 4) cxcywh boxes in input pixels."""
+    """Raw regression (B, A, 4) = (tx, ty, tw, th) → (B, A, 4) cxcywh boxes in input pixels.
+
+    ``tw, th`` are clamped at ``MAX_LOG_WH`` before exp (identical for every real box)."""
     strides = grid.strides[:, None]  # (A, 1)
     xy = (reg[..., :2] + grid.cells) * strides  # (B, A, 2)
-    wh = reg[..., 2:4].exp() * strides  # (B, A, 2)
+    wh = reg[..., 2:4].clamp(max=MAX_LOG_WH).exp() * strides  # (B, A, 2)
     return torch.cat((xy, wh), dim=-1)  # (B, A, 4)
 
 
