@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 LOCK   := requirements-lock.txt
 PYTEST_ARGS ?=
 
-.PHONY: install lab test lint parity bench clean
+.PHONY: install lab test test-fast test-notebooks test-browser grade lint parity bench clean
 
 install: $(STAMP)
 
@@ -16,7 +16,7 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(STAMP): $(BIN)/python pyproject.toml $(LOCK)
-	$(BIN)/python -m pip install -c $(LOCK) -e '.[dev]'
+	$(BIN)/python -m pip install -c $(LOCK) -e '.[dev,export,fast]'
 	touch $(STAMP)
 
 # --allow-root only when run as root (containers); the token stays on either way
@@ -28,8 +28,25 @@ lab: install
 lint: install
 	$(BIN)/ruff check .
 
+# Everything: lint, unit + grading tests, every notebook top to bottom, then the real-browser test.
 test: install lint
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest --ignore=tests/browser $(PYTEST_ARGS)
+	$(MAKE) test-browser
+
+# Inner loop: no notebooks, no slow tests, stop at the first failure.
+test-fast: install
+	$(BIN)/python -m pytest --ignore=tests/browser -m "not notebook and not slow" -x -q $(PYTEST_ARGS)
+
+test-notebooks: install
+	$(BIN)/python -m pytest tests/test_notebooks.py -v $(PYTEST_ARGS)
+
+# JupyterLab + ipywidgets in headless Chromium (installs Debian's chromium when missing; root in CI).
+test-browser: install
+	$(BIN)/python -m pytest tests/browser -v -s -p no:cacheprovider --confcutdir=tests/browser
+
+# Grade your exercises (exercises/): yolox-edu grade [NAME ...]
+grade: install
+	$(BIN)/yolox-edu grade
 
 # Optional: install the official yolox==0.3.0 as a test oracle (dev only) and run the parity tests.
 parity: install

@@ -261,3 +261,83 @@ def test_mosaic_quadrants_match_official(seed):
             assert (canvas[y1:y2, x1:x2] == 10 * (k + 1)).all()
         want = np.clip([x1 - sx1, y1 - sy1, x1 - sx1 + w0 * s, y1 - sy1 + h0 * s], 0, [2 * W, 2 * H] * 2)
         np.testing.assert_allclose(ob[k], want, atol=1e-3)
+
+
+@pytest.fixture(params=["pure", "opencv"])
+def backend(request, monkeypatch):
+    """Run a test on the pure numpy/PIL path and, when OpenCV is installed, on the accelerated path."""
+    import yolox_edu.data.augment as augment
+    if request.param == "opencv" and augment._cv2 is None:
+        pytest.skip("OpenCV not installed")
+    monkeypatch.setattr(augment, "USE_OPENCV", request.param == "opencv")
+    return request.param
+
+
+def smooth_image(rng, h, w):
+    """A smooth random picture (bilinear upsampling of a coarse one): interpolation differences stay small."""
+    from yolox_edu.data import resize_image
+    return resize_image(rng.integers(0, 256, (max(2, h // 12), max(2, w // 12), 3), dtype=np.uint8), (w, h))
+
+
+def test_shift_hsv_matches_plain_reference(backend):
+    rng = np.random.default_rng(0)
+    image = rng.integers(0, 256, (30, 40, 3), dtype=np.uint8)
+    for dh, ds, dv in [(4, -20, 25), (-7, 30, 0), (0, 0, -40), (90, 0, 0)]:
+        hsv = rgb_to_hsv(image)
+        hsv[..., 0] = (hsv[..., 0] + dh) % 180
+        hsv[..., 1:] = np.clip(hsv[..., 1:] + [ds, dv], 0, 255)
+        diff = np.abs(shift_hsv(image, dh, ds, dv).astype(int) - hsv_to_rgb(hsv))
+        assert diff.mean() < 1.0 and np.percentile(diff, 99) <= 3, (dh, ds, dv)
+    grey = np.full((2, 2, 3), 100, np.uint8)
+    np.testing.assert_array_equal(shift_hsv(grey, 30, 0, 20), grey + 20)  # no saturation: only V moves
+    assert shift_hsv(image, 3, 0, 0).dtype == np.uint8 and not np.shares_memory(shift_hsv(image, 3, 0, 0), image)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_mosaic_warp_equals_mosaic_then_warp(seed, backend):
+    from yolox_edu.data import mosaic_warp, random_affine_matrix
+    rng = np.random.default_rng(seed)
+    H, W = 64, 96
+    sizes = [(int(rng.integers(30, 150)), int(rng.integers(30, 150))) for _ in range(4)]
+    images = [smooth_image(rng, h, w) for h, w in sizes]
+    boxes = [np.array([[1, 2, w - 3, h - 1]], np.float32) for h, w in sizes]
+    labels = [np.array([k]) for k in range(4)]
+    center = (int(rng.integers(H // 2, 3 * H // 2)), int(rng.integers(W // 2, 3 * W // 2)))
+    matrix = random_affine_matrix(rng, (H, W), scale_range=(0.5, 1.5))
+    canvas, ref_boxes, ref_labels = mosaic(images, boxes, labels, (H, W), center)
+    reference = warp_affine(canvas, matrix, (H, W))
+    out, ob, ol = mosaic_warp(images, boxes, labels, (H, W), center, matrix)
+    assert out.shape == (H, W, 3) and out.dtype == np.uint8
+    diff = np.abs(out.astype(int) - reference)
+    assert diff.mean() < 2.0 and np.median(diff) <= 1  # one interpolation instead of two; seams differ
+    np.testing.assert_allclose(ob, affine_boxes(ref_boxes, matrix, (H, W)), atol=1e-4)
+    np.testing.assert_array_equal(ol, ref_labels)
+
+
+def test_mosaic_warp_identity_places_tiles_and_grey(backend):
+    from yolox_edu.data import mosaic_warp
+    imgs = [np.full((20, 30, 3), v, np.uint8) for v in (10, 20, 30, 40)]  # scale 2 on a (40, 60) input
+    boxes = [np.zeros((0, 4), np.float32)] * 4
+    out, _, _ = mosaic_warp(imgs, boxes, [np.zeros(0, np.int64)] * 4, (40, 60), (50, 70), affine_matrix(),
+                            out_hw=(80, 120))
+    assert out[49, 69, 0] == 10 and out[49, 70, 0] == 20 and out[50, 69, 0] == 30 and out[50, 70, 0] == 40
+    assert out[0, 0, 0] == 114 and out[79, 0, 0] == 114  # no tile there: grey
+    assert (out[12:48, 12:68] == 10).all()  # inside tile 0 (canvas 10..70 × 10..50), away from its edges
+
+
+def test_to_chw_float_flip_and_train_transform_flip_paths_agree():
+    from yolox_edu.data import to_chw_float
+    image = np.random.default_rng(0).integers(0, 256, (5, 7, 3), dtype=np.uint8)
+    np.testing.assert_array_equal(to_chw_float(image, flip=True).numpy(), image[:, ::-1].transpose(2, 0, 1))
+    boxes, labels = np.array([[1, 1, 4, 4]], np.float32), np.array([2])
+    flipped = None
+    for seed in range(20):  # same image size as the input (flip in the last copy) vs a resize after the flip
+        rng_a, rng_b = np.random.default_rng(seed), np.random.default_rng(seed)
+        a, ta = train_transform(image, boxes, labels, (5, 7), rng_a, hsv_prob=0)
+        b, tb = train_transform(np.ascontiguousarray(image[:, ::-1]), boxes, labels, (5, 7), rng_b, hsv_prob=0,
+                                flip_prob=0)
+        if ta[0, 1] != 2.5:  # this seed flipped: x-centre 2.5 → 7 - 2.5
+            flipped = seed
+            np.testing.assert_array_equal(a.numpy(), b.numpy())
+            np.testing.assert_allclose(ta[0].numpy(), [2, 4.5, 2.5, 3, 3])
+    assert flipped is not None

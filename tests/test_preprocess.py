@@ -39,3 +39,14 @@ def test_load_image_errors(tmp_path):
         load_image(str(tmp_path / "bad.jpg"))
     with pytest.raises(FileNotFoundError, match="nope.jpg"):
         load_image(str(tmp_path / "nope.jpg"))
+
+
+def test_letterbox_of_a_read_only_image_at_the_input_size_warns_nothing():
+    import warnings
+
+    image = np.full((32, 32, 3), 7, np.uint8)
+    image.setflags(write=False)  # e.g. np.asarray(PIL image)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out, r = letterbox(image, (32, 32))
+    assert r == 1.0 and out.shape == (3, 32, 32) and float(out[0, 0, 0]) == 7.0

@@ -21,7 +21,8 @@ from pathlib import Path
 __all__ = ["main", "build_parser"]
 
 # each of these modules has add_parser(subparsers) registering one command
-SUBCOMMAND_MODULES = ("yolox_edu.train.cli", "yolox_edu.eval.cli", "yolox_edu.data.cli")
+SUBCOMMAND_MODULES = ("yolox_edu.train.cli", "yolox_edu.eval.cli", "yolox_edu.data.cli", "yolox_edu.grading.cli",
+                      "yolox_edu.export.cli")
 
 
 def add_predict_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -29,7 +30,8 @@ def add_predict_parser(subparsers: argparse._SubParsersAction) -> None:
                               description="Detect objects in images; draw boxes with class names and "
                                           "optionally write them as JSON.")
     p.add_argument("--model", default="yolox-s", help="yolox-nano|tiny|s|m|l|x|darknet53 (default yolox-s)")
-    p.add_argument("--ckpt", required=True, help="checkpoint: ours or an official YOLOX .pth")
+    p.add_argument("--ckpt", help="checkpoint: ours or an official YOLOX .pth")
+    p.add_argument("--onnx", help="run this exported file (yolox-edu export; ONNX or TorchScript) instead of --ckpt")
     p.add_argument("--image", required=True, nargs="+", help="image file(s)")
     p.add_argument("--out", required=True, help="output image (one input) or folder (several inputs)")
     p.add_argument("--json", help="also write the detections to this JSON file")
@@ -47,12 +49,24 @@ def add_predict_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_predict(args: argparse.Namespace) -> int:
+    if (args.ckpt is None) == (args.onnx is None):
+        raise ValueError("give --ckpt (a PyTorch checkpoint) or --onnx (an exported file), one of the two")
+    if args.onnx:
+        from yolox_edu.export.cli import predict_with_file
+
+        images, dets, names = predict_with_file(args)
+    else:
+        images, dets, names = _predict_with_checkpoint(args)
+    _write_predictions(args, images, dets, names)
+    return 0
+
+
+def _predict_with_checkpoint(args: argparse.Namespace) -> tuple[list, list, list[str] | None]:
     import torch
 
     from yolox_edu.checkpoint import build_model_for_checkpoint, load_checkpoint, read_checkpoint
     from yolox_edu.names import COCO_CLASSES, read_class_names
     from yolox_edu.predict import as_image_tensor, predict
-    from yolox_edu.viz import draw_detections
 
     model = build_model_for_checkpoint(args.model, read_checkpoint(args.ckpt), args.num_classes)
     num_classes = model.num_classes
@@ -68,6 +82,12 @@ def run_predict(args: argparse.Namespace) -> int:
     images = [as_image_tensor(p) for p in args.image]
     dets = predict(model, images, input_size=size, conf_thresh=args.conf, nms_thresh=args.nms,
                    class_agnostic=args.class_agnostic, device=args.device, bf16=args.bf16)
+    return images, dets, names
+
+
+def _write_predictions(args: argparse.Namespace, images: list, dets: list, names: list[str] | None) -> None:
+    from yolox_edu.viz import draw_detections
+
     out = Path(args.out)
     many = len(images) > 1
     if many:
@@ -84,7 +104,6 @@ def run_predict(args: argparse.Namespace) -> int:
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps(records, indent=1))
-    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -105,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return int(args.func(args) or 0)
-    except (FileNotFoundError, ValueError, KeyError, TypeError) as e:
+    except (FileNotFoundError, ValueError, KeyError, TypeError, ImportError) as e:  # ImportError: a missing extra
         msg = e.args[0] if isinstance(e, KeyError) and e.args else e
         print(f"yolox-edu {args.command}: error: {msg}", file=sys.stderr)
         return 2

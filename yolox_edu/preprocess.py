@@ -74,7 +74,8 @@ def letterbox(
     elif image.ndim != 3 or image.shape[2] != 3:
         raise ValueError(f"expected a (h, w, 3) image, got shape {image.shape}")
     canvas, r = letterbox_image(image, input_hw, pad_value)
-    return torch.from_numpy(np.ascontiguousarray(canvas)).permute(2, 0, 1).float(), r  # (3, H, W)
+    canvas = np.require(canvas, requirements=["C", "W"])  # copies only a read-only / strided input of the right size
+    return torch.from_numpy(canvas).permute(2, 0, 1).float(), r  # (3, H, W)
 
 
 def unletterbox_boxes(boxes: Tensor, ratio: float, image_hw: tuple[int, int] | None = None) -> Tensor:

@@ -5,6 +5,7 @@ from .augment import (
     affine_matrix,
     clip_boxes,
     hflip,
+    hflip_boxes,
     hsv_jitter,
     hsv_to_rgb,
     letterbox_image,
@@ -15,6 +16,7 @@ from .augment import (
     shift_hsv,
     warp_affine,
 )
+from .cache import CACHE_MODES, CachedDataset, cached_dataset
 from .check import Problem, check_coco
 from .coco import CocoDataset, CocoSample, load_coco_json, read_image
 from .dataset import MosaicDataset, SampleKey, ValDataset
@@ -26,7 +28,7 @@ from .loader import (
     collate_samples,
     multiscale_sizes,
 )
-from .mosaic import mixup, mosaic, mosaic_center
+from .mosaic import mixup, mosaic, mosaic_center, mosaic_warp
 from .paths import coco_paths
 from .subset import make_subset
 from .synth import SHAPES, make_synth
@@ -34,11 +36,13 @@ from .transforms import MAX_LABELS, keep_boxes, pad_labels, to_chw_float, train_
 
 __all__ = [
     "CocoDataset", "CocoSample", "load_coco_json", "read_image", "coco_paths",
-    "resize_image", "letterbox_image", "clip_boxes", "hflip", "shift_hsv", "hsv_jitter", "rgb_to_hsv", "hsv_to_rgb",
+    "resize_image", "letterbox_image", "clip_boxes", "hflip", "hflip_boxes", "shift_hsv", "hsv_jitter",
+    "rgb_to_hsv", "hsv_to_rgb",
     "affine_matrix", "random_affine_matrix", "warp_affine", "affine_boxes", "random_affine",
-    "mosaic", "mosaic_center", "mixup",
+    "mosaic", "mosaic_center", "mosaic_warp", "mixup",
     "MAX_LABELS", "keep_boxes", "pad_labels", "to_chw_float", "train_transform", "val_transform",
     "MosaicDataset", "SampleKey", "ValDataset",
     "MultiScaleBatchSampler", "TrainLoader", "build_train_loader", "build_val_loader", "collate_samples",
-    "multiscale_sizes", "check_coco", "Problem", "make_subset", "make_synth", "SHAPES",
+    "multiscale_sizes", "CACHE_MODES", "CachedDataset", "cached_dataset",
+    "check_coco", "Problem", "make_subset", "make_synth", "SHAPES",
 ]

@@ -2,20 +2,38 @@
 
 Every function takes an (h, w, 3) uint8 RGB numpy image, (N, 4) float32 xyxy pixel boxes and (N,) labels
 where relevant, never modifies its inputs, and draws its randomness from an explicit
-``numpy.random.Generator``. Pixels are resampled with PIL (bilinear); no OpenCV.
+``numpy.random.Generator``. Pixels are resampled with PIL or torch (bilinear) and colours shifted with
+uint8 lookup tables; no OpenCV, and no float copies of whole images where uint8 will do.
 """
 
 from __future__ import annotations
 
 import math
+import os
 
 import numpy as np
 from PIL import Image
 
 from ..preprocess import PAD_VALUE, letterbox_image, resize_image  # re-exported: data's API
 
+try:  # optional accelerator; the pure numpy/PIL/torch path is the reference and works without it
+    import cv2 as _cv2
+except ImportError:  # pragma: no cover - depends on the environment
+    _cv2 = None
+
+USE_OPENCV = _cv2 is not None and os.environ.get("YOLOX_EDU_OPENCV", "1") != "0"
+if USE_OPENCV:  # one thread: loader workers are the parallelism, and a forked worker must not inherit
+    _cv2.setNumThreads(1)  # OpenCV's thread pool (it can deadlock there)
+
+
+def opencv():
+    """The ``cv2`` module when OpenCV is installed and allowed (``YOLOX_EDU_OPENCV=0`` or
+    ``augment.USE_OPENCV = False`` turn it off), else None. Used for HSV, mosaic warps and decoding."""
+    return _cv2 if USE_OPENCV else None
+
 __all__ = [
-    "resize_image", "letterbox_image", "hflip", "shift_hsv", "hsv_jitter", "rgb_to_hsv", "hsv_to_rgb", "affine_matrix",
+    "resize_image", "letterbox_image", "hflip", "hflip_boxes", "shift_hsv", "hsv_jitter", "rgb_to_hsv", "hsv_to_rgb",
+    "affine_matrix", "opencv",
     "random_affine_matrix", "warp_affine", "affine_boxes", "random_affine", "clip_boxes",
 ]
 
@@ -28,12 +46,16 @@ def clip_boxes(boxes: np.ndarray, hw: tuple[int, int]) -> np.ndarray:
     return out
 
 
+def hflip_boxes(boxes: np.ndarray, width: int) -> np.ndarray:
+    """Boxes of an image mirrored left-right: x → W - x, so (x1, x2) becomes (W - x2, W - x1). (N, 4) xyxy."""
+    out = boxes.copy()
+    out[:, 0], out[:, 2] = width - boxes[:, 2], width - boxes[:, 0]
+    return out
+
+
 def hflip(image: np.ndarray, boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Mirror left-right: x → W - x, so (x1, x2) becomes (W - x2, W - x1)."""
-    w = image.shape[1]
-    out = boxes.copy()
-    out[:, 0], out[:, 2] = w - boxes[:, 2], w - boxes[:, 0]
-    return np.ascontiguousarray(image[:, ::-1]), out
+    return np.ascontiguousarray(image[:, ::-1]), hflip_boxes(boxes, image.shape[1])
 
 
 # ---- colour: OpenCV's 8-bit HSV (H in 0..179 = degrees / 2, S and V in 0..255) -----------------------
@@ -64,53 +86,65 @@ def hsv_to_rgb(hsv: np.ndarray) -> np.ndarray:
     return np.round(rgb).clip(0, 255).astype(np.uint8)
 
 
-def _hue_weight(hue_deg: np.ndarray, n: int) -> np.ndarray:
-    """Position (0 = min, 1 = max) of one channel at a hue, the HSV hexcone; n = 5, 3, 1 for R, G, B."""
-    k = n + hue_deg / 60
-    k -= 6 * np.floor(k / 6)  # k mod 6 (numpy's float % is several times slower)
-    return 1 - np.clip(np.minimum(k, 4 - k), 0, 1)
+def _rounded_reciprocals(numerator: int) -> np.ndarray:
+    """``round(numerator · 4096 / i)`` for i = 0..255 (0 at i = 0): OpenCV's fixed-point division tables."""
+    i = np.arange(1, 256)
+    return np.r_[0, np.rint(numerator * 4096 / i)].astype(np.int64)
 
 
-# Hue of a pixel from which channel is largest/smallest: code = [r>=g] + 2[g>=b] + 4[b>=r] picks the sector
-# start and direction; within it the hue moves by 60 degrees * (mid - min) / (max - min).
-_SECTOR_BASE = np.array([0, 360, 120, 0, 240, 240, 120, 0], np.float32)
-_SECTOR_SIGN = np.array([0, -60, -60, 60, -60, 60, 60, 0], np.float32)
+def _hsv_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Lookup tables that reproduce OpenCV's 8-bit RGB ↔ HSV conversions (built once, < 1 MB).
+
+    hue[d · 1531 + n + 255]: H (0..179) from d = max − min and the signed numerator n (see shift_hsv);
+    sat[v · 256 + d]: S = round(255 d / v); rgb[H · 256 + S]: per channel the factor m with
+    channel = V · m, i.e. 1, 1 − s, 1 − s f or 1 − s (1 − f) for the hue's sector and position f.
+    """
+    d, n = np.arange(256)[:, None], np.arange(-255, 1276)[None]  # (256, 1), (1, 1531)
+    h = (n * _rounded_reciprocals(30)[d] + 2048) >> 12  # 30 = 180 / 6: hue in half degrees
+    hue = np.where(h < 0, h + 180, h).clip(0, 179).astype(np.uint8).ravel()  # (256 · 1531,)
+    sat = ((np.arange(256)[None] * _rounded_reciprocals(255)[:, None] + 2048) >> 12).clip(0, 255)
+    sector_pos = np.arange(180)[:, None] / 30  # (180, 1) position on the hexcone, 0..6
+    s, f = np.arange(256)[None] / 255, sector_pos % 1  # (1, 256), (180, 1)
+    options = np.stack(np.broadcast_arrays(1.0, 1 - s, 1 - s * f, 1 - s * (1 - f)), -1)  # (180, 256, 4)
+    pick = np.array([[0, 3, 1], [2, 0, 1], [1, 0, 3], [1, 2, 0], [3, 1, 0], [0, 1, 2]])  # (6, 3) r, g, b
+    which = np.broadcast_to(pick[sector_pos.astype(int)[:, 0]][:, None], (180, 256, 3))
+    rgb = np.take_along_axis(options, which, -1).astype(np.float32).reshape(-1, 3)  # (180 · 256, 3)
+    return hue, sat.astype(np.uint8).ravel(), rgb
 
 
-def _hue(r: np.ndarray, g: np.ndarray, b: np.ndarray, hi: np.ndarray, lo: np.ndarray, span: np.ndarray
-         ) -> np.ndarray:
-    """Hue in degrees from float planes, their max, min and max - min (> 0)."""
-    code = (r >= g).view(np.uint8) + 2 * (g >= b).view(np.uint8) + 4 * (b >= r).view(np.uint8)
-    frac = (r + g + b - hi - 2 * lo) / span  # (mid - min) / (max - min)
-    return np.take(_SECTOR_BASE, code) + np.take(_SECTOR_SIGN, code) * frac
+_HUE_TABLE, _SAT_TABLE, _RGB_TABLE = _hsv_tables()
 
 
 def shift_hsv(image: np.ndarray, dh: int, ds: int, dv: int) -> np.ndarray:
     """Add (dh, ds, dv) on OpenCV's 8-bit HSV scales (H 0..179 = degrees / 2, S and V 0..255); hue
     wraps around, S and V are clipped. (h, w, 3) uint8 RGB in and out.
 
-    Done in RGB without a full HSV round trip (faster): every pixel keeps its hue position between its
-    min and max channel; the new max is V' = V + dv and the new min V'·(1 − S'/255). Matches OpenCV's
-    round trip up to its 2-degree hue quantisation; :func:`rgb_to_hsv`/:func:`hsv_to_rgb` are the reference.
+    The arithmetic of OpenCV's uint8 round trip (cvtColor to HSV, shift, back), done with lookup tables
+    over uint8 values instead of floating-point maths on whole images: H from max − min and one signed
+    difference, S from (max, max − min), and each output channel as V' × a factor looked up by (H', S').
+    Agrees with OpenCV to ±1 per channel; :func:`rgb_to_hsv`/:func:`hsv_to_rgb` are the plain-maths
+    reference.
     """
     if dh == 0 and ds == 0 and dv == 0:
         return image
-    r, g, b = image.transpose(2, 0, 1).astype(np.float32)  # planes (h, w): fast per-pixel max/min
+    cv = opencv()
+    if cv is not None:  # the same round trip in OpenCV's SIMD code
+        t = np.arange(256)
+        lut = np.stack([(t + dh) % 180, np.clip(t + ds, 0, 255), np.clip(t + dv, 0, 255)], -1).astype(np.uint8)
+        hsv = cv.LUT(cv.cvtColor(np.ascontiguousarray(image), cv.COLOR_RGB2HSV), lut[:, None])  # (256, 1, 3)
+        return cv.cvtColor(hsv, cv.COLOR_HSV2RGB)
+    r, g, b = image.transpose(2, 0, 1).astype(np.int16)  # planes (h, w)
     hi, lo = np.maximum(np.maximum(r, g), b), np.minimum(np.minimum(r, g), b)  # V and min
-    span = hi - lo
-    safe = np.where(span == 0, 1, span)
-    sat = np.clip(np.round(255 * span / np.where(hi == 0, 1, hi)) + ds, 0, 255)  # S'
-    new_hi = np.clip(hi + dv, 0, 255)  # V'
-    new_lo = new_hi * (1 - sat / 255)
-    if dh or ds > 0:  # grey pixels have hue 0 (red) in OpenCV, which matters once they gain saturation
-        hue = _hue(r, g, b, hi, lo, safe) + 2 * dh  # grey: code 7, hue 0
-        weights = [_hue_weight(hue, n) for n in (5, 3, 1)]
-    else:
-        weights = [(c - lo) / safe for c in (r, g, b)]
-    out = np.empty(image.shape, np.uint8)
-    for k, w in enumerate(weights):
-        out[..., k] = np.rint(new_lo + (new_hi - new_lo) * w)
-    return out
+    d = hi - lo
+    n = np.where(hi == r, g - b, np.where(hi == g, b - r + 2 * d, r - g + 4 * d))  # OpenCV's hue numerator
+    hue = np.take(_HUE_TABLE, d.astype(np.int32) * 1531 + (n + 255))  # (h, w) H, 0..179
+    sat_lut = np.clip(_SAT_TABLE.astype(np.int16) + ds, 0, 255).astype(np.uint16)
+    sat = np.take(sat_lut, (hi << 8) | d)  # (h, w) S'
+    hue = np.take(((np.arange(180) + dh) % 180).astype(np.uint16), hue)  # (h, w) H'
+    out = np.take(_RGB_TABLE, (hue << 8) | sat, axis=0).reshape(image.shape)  # (h, w, 3) factors
+    out *= np.clip(hi + dv, 0, 255).astype(np.float32)[..., None]  # × V'
+    out += 0.5
+    return out.astype(np.uint8)
 
 
 def hsv_jitter(image: np.ndarray, rng: np.random.Generator, hgain: float = 5, sgain: float = 30,

@@ -38,26 +38,78 @@ def cmd_subset(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_check(args: argparse.Namespace) -> int:
-    from .check import check_coco
-    from .paths import coco_paths
-
-    try:
-        ann, images = coco_paths(args.data_dir, args.split, args.ann, args.images)
-    except (ValueError, FileNotFoundError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    problems = check_coco(ann, images, decode=not args.quick)
+def _print_problems(problems: list, limit: int) -> None:
+    """Problems grouped by file: at most ``limit`` files, and ``limit`` messages per file (0: all)."""
     by_file: dict[str, list[str]] = {}
     for p in problems:
         by_file.setdefault(p.file, []).append(p.message)
-    for file, messages in by_file.items():
+    files = list(by_file.items())
+    for file, messages in files[:limit or None]:
         print(file)
-        for m in messages:
+        for m in messages[:limit or None]:
             print(f"  - {m}")
-    status = f"{len(problems)} problem(s) in {len(by_file)} file(s)" if problems else "no problems found"
-    print(f"checked {ann} with images in {images}: {status}")
-    return 1 if problems else 0
+        if limit and len(messages) > limit:
+            print(f"  ... and {len(messages) - limit} more")
+    if limit and len(files) > limit:
+        print(f"... and {len(files) - limit} more file(s) with problems (--limit 0 lists all)")
+
+
+def _check_split(ann: Path, images: Path, args: argparse.Namespace, name: str) -> tuple[int, dict | None]:
+    """Check one split, print its summary and problems; (number of problems, the json or None)."""
+    from .check import check_coco, label_summary
+    from .coco import load_coco_json
+
+    print(f"== {name}: {ann}, images in {images}")
+    try:
+        data = load_coco_json(ann)
+    except (ValueError, FileNotFoundError) as e:
+        print(f"{ann}\n  - {e}")
+        return 1, None
+    print(label_summary(data))
+    problems = check_coco(ann, images, decode=not args.quick, data=data)
+    _print_problems(problems, args.limit)
+    n_files = len({p.file for p in problems})
+    print(f"{name}: " + (f"{len(problems)} problem(s) in {n_files} file(s)" if problems else "no problems found"))
+    return len(problems), data
+
+
+def _split_paths(args: argparse.Namespace) -> list[tuple[str, Path, Path]]:
+    """(split, json, image folder) to check: the one asked for, or every split of DIR/annotations."""
+    from .check import SPLIT_FILE, find_splits
+    from .paths import coco_paths
+
+    if args.split is None and args.ann is None and args.data_dir is not None:
+        return [(s, *coco_paths(args.data_dir, s)) for s in find_splits(args.data_dir)]
+    split = args.split
+    if split is None:
+        match = SPLIT_FILE.fullmatch(Path(args.ann).name) if args.ann else None
+        split = match.group(1) if match else "val2017"
+    return [(split, *coco_paths(args.data_dir, split, args.ann, args.images))]
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from .check import category_mismatch
+
+    try:
+        splits = _split_paths(args)
+    except (ValueError, FileNotFoundError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    total, loaded = 0, {}
+    for name, ann, images in splits:
+        n, data = _check_split(ann, images, args, name)
+        total += n
+        if data is not None:
+            loaded[name] = data
+    names = list(loaded)
+    for other in names[1:]:
+        mismatch = category_mismatch(loaded[names[0]], loaded[other], names[0], other)
+        if mismatch:
+            print(f"== across splits\n  - {mismatch}")
+            total += 1
+    checked = ", ".join(s for s, _, _ in splits)
+    print(f"checked {len(splits)} split(s) ({checked}): " + (f"{total} problem(s)" if total else "no problems found"))
+    return 1 if total else 0
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -86,11 +138,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     p.add_argument("--copy", action="store_true", help="copy images instead of symlinking them")
     p.set_defaults(func=cmd_subset)
 
-    p = sub.add_parser("check", help="validate a COCO dataset; non-zero exit code on problems")
+    p = sub.add_parser("check", help="validate a COCO dataset (every split, or one); exit code 1 on problems")
     p.add_argument("data_dir", nargs="?", default=None, help="dataset folder (DIR/annotations, DIR/<split>)")
-    p.add_argument("--split", default="val2017", help="split name (default val2017)")
+    p.add_argument("--split", default=None,
+                   help="check this split only (default: every DIR/annotations/instances_<split>.json)")
     p.add_argument("--ann", default=None, help="annotation json (overrides DIR/annotations/instances_<split>.json)")
     p.add_argument("--images", default=None, help="image folder (overrides DIR/<split>)")
     p.add_argument("--quick", action="store_true", help="read image headers only, do not decode")
+    p.add_argument("--limit", type=int, default=10, help="list at most this many files per split, and problems per "
+                                                         "file (default 10; 0: all)")
     p.set_defaults(func=cmd_check)
     return data

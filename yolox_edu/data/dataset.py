@@ -15,9 +15,9 @@ import numpy as np
 from torch import Tensor
 from torch.utils.data import get_worker_info
 
-from .augment import random_affine
+from .augment import random_affine_matrix
 from .coco import CocoDataset
-from .mosaic import mixup, mosaic, mosaic_center
+from .mosaic import mixup, mosaic_center, mosaic_warp
 from .transforms import MAX_LABELS, pad_labels, train_transform, val_transform
 
 __all__ = ["SampleKey", "MosaicDataset", "ValDataset"]
@@ -84,13 +84,14 @@ class MosaicDataset:
 
     def mosaic_sample(self, first, input_hw: tuple[int, int], rng: np.random.Generator
                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Mosaic of ``first`` and three random items, random affine, then MixUp (if it fires)."""
+        """Mosaic of ``first`` and three random items with a random affine (one resampling pass, see
+        :func:`~yolox_edu.data.mosaic.mosaic_warp`), then MixUp (if it fires)."""
         others = [self.dataset[int(i)] for i in rng.integers(0, len(self.dataset), 3)]
         items = [first, *others]
         center = mosaic_center(rng, input_hw)
-        image, boxes, labels = mosaic([s.image for s in items], [s.boxes for s in items],
-                                      [s.labels for s in items], input_hw, center)
-        image, boxes = random_affine(image, boxes, rng, out_hw=input_hw, **self.affine)
+        matrix = random_affine_matrix(rng, input_hw, **self.affine)
+        image, boxes, labels = mosaic_warp([s.image for s in items], [s.boxes for s in items],
+                                           [s.labels for s in items], input_hw, center, matrix)
         if len(boxes) and self._with_boxes and rng.random() < self.mixup_prob:
             other = self.dataset[self._with_boxes[int(rng.integers(len(self._with_boxes)))]]
             image, boxes, labels = mixup(image, boxes, labels, other.image, other.boxes, other.labels, rng,

@@ -12,16 +12,21 @@ import torch
 from torch import Tensor
 
 from ..boxes import xyxy_to_cxcywh
-from .augment import hflip, hsv_jitter, letterbox_image
+from .augment import hflip_boxes, hsv_jitter, letterbox_image
 
 __all__ = ["MAX_LABELS", "to_chw_float", "keep_boxes", "pad_labels", "train_transform", "val_transform"]
 
 MAX_LABELS = 120  # padded target rows per training image
 
 
-def to_chw_float(image: np.ndarray) -> Tensor:
-    """(h, w, 3) uint8 → (3, h, w) float32 tensor with values 0–255."""
-    return torch.from_numpy(np.require(image, np.uint8, ["C", "W"])).permute(2, 0, 1).float().contiguous()
+def to_chw_float(image: np.ndarray, flip: bool = False) -> Tensor:
+    """(h, w, 3) uint8 → (3, h, w) float32 tensor with values 0–255, mirrored left-right if ``flip``.
+
+    One pass: the transpose, the conversion and the mirror happen in the same copy.
+    """
+    out = np.empty((3, *image.shape[:2]), np.float32)  # (3, h, w)
+    np.copyto(out, (image[:, ::-1] if flip else image).transpose(2, 0, 1))
+    return torch.from_numpy(out)
 
 
 def keep_boxes(boxes: np.ndarray, min_size: float = 1.0) -> np.ndarray:
@@ -56,17 +61,17 @@ def train_transform(image: np.ndarray, boxes: np.ndarray, labels: np.ndarray, in
     out = image
     if rng.random() < hsv_prob:
         out = hsv_jitter(out, rng)
-    out_boxes = boxes
-    if rng.random() < flip_prob:
-        out, out_boxes = hflip(out, boxes)
-    out, r = letterbox_image(out, input_hw)
+    flip = rng.random() < flip_prob
+    out_boxes = hflip_boxes(boxes, image.shape[1]) if flip else boxes
+    flip_at_end = flip and image.shape[:2] == tuple(input_hw)  # letterbox is a no-op: mirror in the last copy
+    out, r = letterbox_image(out[:, ::-1] if flip and not flip_at_end else out, input_hw)
     out_boxes = out_boxes * r
     keep = keep_boxes(out_boxes, min_size)
     if len(boxes) and not keep.any():
         out, r = letterbox_image(image, input_hw)
-        out_boxes = boxes * r
+        out_boxes, flip_at_end = boxes * r, False
         keep = keep_boxes(out_boxes, min_size)
-    return to_chw_float(out), pad_labels(out_boxes[keep], labels[keep], max_labels)
+    return to_chw_float(out, flip_at_end), pad_labels(out_boxes[keep], labels[keep], max_labels)
 
 
 def val_transform(image: np.ndarray, input_hw: tuple[int, int]) -> tuple[Tensor, float]:

@@ -8,12 +8,14 @@
 """
 
 from yolox_edu.eval.ap import (
+    PRPoints,
     box_iou_xywh,
     evaluate_scratch,
     interpolated_ap,
     interpolated_precision,
     match_detections,
     pr_curve,
+    pr_points,
     precision_recall,
 )
 from yolox_edu.eval.coco_eval import (
@@ -50,6 +52,7 @@ from yolox_edu.eval.scores import (
 
 __all__ = [
     "box_iou_xywh", "match_detections", "precision_recall", "interpolated_precision", "interpolated_ap", "pr_curve",
+    "PRPoints", "pr_points",
     "evaluate_scratch", "check_results", "coco_evaluate", "load_coco_gt", "load_results", "results_to_coco",
     "save_results", "validate_results", "plot_pr", "plot_pr_curves", "save_pr_curves", "CONF_THRESH",
     "NMS_THRESH", "detections_to_results", "evaluate_model", "gather_results", "predict_coco", "score_results",

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 from pycocotools.coco import COCO
@@ -30,7 +31,7 @@ from yolox_edu.eval.coco_eval import check_results, validate_results
 from yolox_edu.eval.scores import AREA_RANGES, IOU_THRESHOLDS, MAX_DETS, RECALL_POINTS, CocoScores, summarize
 
 __all__ = ["box_iou_xywh", "match_detections", "precision_recall", "interpolated_precision", "interpolated_ap",
-           "pr_curve", "evaluate_scratch"]
+           "PRPoints", "pr_points", "pr_curve", "evaluate_scratch"]
 
 
 def box_iou_xywh(det_boxes: np.ndarray, gt_boxes: np.ndarray, gt_crowd: np.ndarray | None = None) -> np.ndarray:
@@ -167,24 +168,51 @@ def _accumulate(pairs: list[dict], matches: list[dict], max_dets: Sequence[int])
     return precision, recall
 
 
-def pr_curve(coco_gt: COCO, detections: list[dict], category_id: int, iou_thresh: float = 0.5,
-             area: str = "all", max_det: int = 100) -> tuple[np.ndarray, np.ndarray]:
-    """The raw (not interpolated) precision and recall curves of one class at one IoU threshold.
+class PRPoints(NamedTuple):
+    """One class's counted detections at one IoU threshold, best score first, and the curve they trace.
 
-    ``interpolated_ap(*pr_curve(...))`` is that class's AP at that threshold, as in the COCO report."""
+    Shapes: N counted (non-ignored) detections; every array is (N,).
+    """
+
+    scores: np.ndarray  # descending (ties keep image order)
+    is_tp: np.ndarray  # bool: matched a regular gt
+    precision: np.ndarray  # after each detection
+    recall: np.ndarray
+    num_gt: int  # regular gts of the class
+
+
+def pr_points(coco_gt: COCO, detections: list[dict], category_id: int, iou_thresh: float = 0.5,
+              area: str = "all", max_det: int = 100) -> PRPoints:
+    """The raw (not interpolated) PR curve of one class at one IoU threshold, with each point's score.
+
+    Keeping only detections with score ≥ c keeps a prefix of every array (matching runs best score
+    first), so ``points.precision[points.scores >= c]`` is the curve a confidence threshold c leaves.
+    """
     t = int(np.argmin(np.abs(IOU_THRESHOLDS - iou_thresh)))
     if not np.isclose(IOU_THRESHOLDS[t], iou_thresh):
         raise ValueError(f"iou_thresh must be one of COCO's 0.50, 0.55, ..., 0.95, got {iou_thresh}")
     gts, dts = _group(coco_gt, [d for d in detections if d["category_id"] == category_id])
     pairs = [_pack(gts[i, category_id], dts[i, category_id], max_det) for i in sorted(coco_gt.getImgIds())
              if (i, category_id) in gts or (i, category_id) in dts]
-    matches = [_match_image(pair, AREA_RANGES[area]) for pair in pairs]
     if not pairs:
-        return np.zeros(0), np.zeros(0)
+        return PRPoints(np.zeros(0), np.zeros(0, bool), np.zeros(0), np.zeros(0), 0)
+    matches = [_match_image(pair, AREA_RANGES[area]) for pair in pairs]
     keep = ~np.concatenate([e["ignore"][t] for e in matches])  # (N,)
     scores = np.concatenate([p["scores"] for p in pairs])[keep]  # (N',)
     tp = np.concatenate([e["tp"][t] for e in matches])[keep]  # (N',)
-    return precision_recall(scores, tp, sum(e["num_gt"] for e in matches))
+    num_gt = sum(e["num_gt"] for e in matches)
+    precision, recall = precision_recall(scores, tp, num_gt)
+    order = np.argsort(-scores, kind="mergesort")  # the order precision_recall visits them in
+    return PRPoints(scores[order], tp[order], precision, recall, num_gt)
+
+
+def pr_curve(coco_gt: COCO, detections: list[dict], category_id: int, iou_thresh: float = 0.5,
+             area: str = "all", max_det: int = 100) -> tuple[np.ndarray, np.ndarray]:
+    """The raw (not interpolated) precision and recall curves of one class at one IoU threshold.
+
+    ``interpolated_ap(*pr_curve(...))`` is that class's AP at that threshold, as in the COCO report."""
+    points = pr_points(coco_gt, detections, category_id, iou_thresh, area, max_det)
+    return points.precision, points.recall
 
 
 def evaluate_scratch(coco_gt: COCO, detections: list[dict], max_dets: Sequence[int] = MAX_DETS,

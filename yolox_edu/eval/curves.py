@@ -19,7 +19,7 @@ __all__ = ["plot_pr", "plot_pr_curves", "save_pr_curves"]
 
 def plot_pr(curves: Sequence[tuple[np.ndarray, np.ndarray, str]], title: str = "") -> Figure:
     """Plot (recall, precision, label) curves on one axis with a legend."""
-    fig = Figure(figsize=(8, 5), dpi=100)
+    fig = Figure(figsize=(8, 5), dpi=100, layout="none")  # fixed margins below, whatever rcParams say
     fig.subplots_adjust(left=0.08, right=0.78, bottom=0.1, top=0.92)  # room for the legend on the right
     ax = fig.subplots()
     for recall, precision, label in curves:

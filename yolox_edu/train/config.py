@@ -30,6 +30,8 @@ class DataConfig:
     batch_size: int = 64  # total over all processes; lr scales with it
     num_workers: int = 4  # per process; 0 loads in the training process (best on 2 cores, see demo)
     max_labels: int = 120  # targets padded to this many rows
+    cache: str = "none"  # "none" | "ram" | "disk": decoded training images at the input size (data/cache.py)
+    cache_dir: str | None = None  # where data.cache=disk keeps its file (default ~/.cache/yolox_edu)
 
 
 @dataclass

@@ -1,0 +1,20 @@
+"""Deployment: export to ONNX or TorchScript (BatchNorm fused, metadata inside), check the file against
+PyTorch, and run it (onnxruntime / ``torch.jit.load``) with the same pre- and post-processing.
+
+    from yolox_edu.export import export_model, load_exported, check_export, predict_exported
+    info = export_model(model, "nano.onnx", "onnx", batch=None, outputs="decoded")
+    exported = load_exported("nano.onnx")
+    dets = predict_exported(exported, "dog.jpg")
+
+ONNX needs the optional extra: ``pip install -e '.[export]'``.
+"""
+
+from yolox_edu.export.check import Comparison, ExportCheckError, check_export, default_check_images
+from yolox_edu.export.graph import OUTPUT_KINDS, ExportGraph, batched_postprocess, decode_flat
+from yolox_edu.export.info import ExportInfo
+from yolox_edu.export.runtime import ExportedModel, load_exported, predict_exported
+from yolox_edu.export.writer import DEFAULT_OPSET, FORMATS, export_model, require_onnx
+
+__all__ = ["export_model", "load_exported", "predict_exported", "check_export", "ExportCheckError", "Comparison",
+           "ExportedModel", "ExportInfo", "ExportGraph", "batched_postprocess", "decode_flat", "OUTPUT_KINDS",
+           "FORMATS", "DEFAULT_OPSET", "require_onnx", "default_check_images"]

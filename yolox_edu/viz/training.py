@@ -1,0 +1,73 @@
+"""Training curves from a run's ``log.jsonl`` (one JSON object per line, written by ``yolox_edu.train``).
+
+Train lines carry ``iter``, ``epoch``, ``lr`` and the loss parts ``total``, ``iou``, ``obj``, ``cls``, ``l1``;
+eval lines carry ``iter`` and the COCO metrics (``AP``, ``AP50``, …).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+from matplotlib.figure import Figure
+
+__all__ = ["read_log", "plot_training_log"]
+
+LOSS_PARTS = ("total", "iou", "obj", "cls", "l1")
+
+
+def read_log(path: str | Path) -> list[dict]:
+    """The records of a ``log.jsonl`` (a run folder or the file itself), in order."""
+    path = Path(path)
+    path = path / "log.jsonl" if path.is_dir() else path
+    if not path.is_file():
+        raise FileNotFoundError(f"training log not found: {path} (yolox_edu.train writes OUT/log.jsonl)")
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def _smooth(values: np.ndarray, window: int) -> np.ndarray:
+    """Running mean over the last ``window`` values (shorter at the start)."""
+    sums = np.cumsum(np.insert(values, 0, 0.0))
+    idx = np.arange(1, len(values) + 1)
+    lo = np.maximum(idx - window, 0)
+    return (sums[idx] - sums[lo]) / (idx - lo)
+
+
+def plot_training_log(records: list[dict], smooth: int = 10, title: str | None = None) -> Figure:
+    """Left: loss parts per iteration (thin: raw, thick: running mean of ``smooth``), epoch starts as
+    dotted lines and the L1 loss appearing in the no-augmentation tail. Right: the learning rate, and
+    AP50 / AP at each evaluation."""
+    train = [r for r in records if r.get("type") == "train"]
+    if not train:
+        raise ValueError("the log has no training records (lines with \"type\": \"train\")")
+    evals = [r for r in records if r.get("type") == "eval"]
+    iters = np.array([r["iter"] for r in train])
+    fig = Figure(figsize=(11, 4.0), dpi=100, layout="none")
+    fig.subplots_adjust(left=0.06, right=0.93, bottom=0.13, top=0.86 if title else 0.9, wspace=0.3)
+    ax_loss, ax_lr = fig.subplots(1, 2)
+    for k, part in enumerate(LOSS_PARTS):
+        values = np.array([r[part] for r in train], float)
+        if part == "l1" and not values.any():
+            continue  # L1 is only on in the no-augmentation tail
+        ax_loss.plot(iters, values, color=f"C{k}", lw=0.6, alpha=0.35)
+        ax_loss.plot(iters, _smooth(values, smooth), color=f"C{k}", lw=2, label=part)
+    for start in sorted({r["iter"] for r, prev in zip(train[1:], train) if r["epoch"] != prev["epoch"]}):
+        ax_loss.axvline(start - 0.5, color="0.6", ls=":", lw=1)
+    ax_loss.set(xlabel="iteration", ylabel="loss", title="loss parts (dotted: epoch starts)")
+    ax_loss.grid(alpha=0.3)
+    ax_loss.legend(fontsize=9, ncols=2)
+    ax_lr.plot(iters, [r["lr"] for r in train], color="black", lw=2)
+    ax_lr.set(xlabel="iteration", ylabel="learning rate", title="learning rate" + (" and AP" if evals else ""))
+    ax_lr.grid(alpha=0.3)
+    if evals:
+        ax_ap = ax_lr.twinx()
+        for key, marker in (("AP50", "o"), ("AP", "s")):
+            ax_ap.plot([r["iter"] for r in evals], [r[key] for r in evals], marker, color="tab:red" if key == "AP"
+                       else "tab:orange", ms=8, label=key)
+        ax_ap.set(ylabel="AP on the validation set", ylim=(0, 1))
+        ax_ap.legend(fontsize=9, loc="center right")
+    if title:
+        fig.suptitle(title)
+    return fig
