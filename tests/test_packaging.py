@@ -21,7 +21,7 @@ def test_environment_yml_agrees_with_lock():
 
 def test_every_runtime_dependency_is_locked():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    names = project["dependencies"] + project["optional-dependencies"]["dev"]
+    names = [d for group in (project["dependencies"], *project["optional-dependencies"].values()) for d in group]
     deps = [re.match(r"[A-Za-z0-9_.\-]+", d)[0] for d in names]
     lock = _pins((ROOT / "requirements-lock.txt").read_text())
     missing = [d for d in deps if d.lower() not in lock]
