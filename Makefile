@@ -23,7 +23,8 @@ $(STAMP): $(BIN)/python pyproject.toml $(LOCK)
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 lab: install
-	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks --ServerApp.ip=127.0.0.1 --ServerApp.open_browser=False $(ALLOW_ROOT)
+	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks --ServerApp.ip=127.0.0.1 --ServerApp.open_browser=False \
+	    --LabApp.default_url=/lab/tree/00_welcome.ipynb $(ALLOW_ROOT)
 
 lint: install
 	$(BIN)/ruff check .
