@@ -63,10 +63,11 @@ def plot_training_log(records: list[dict], smooth: int = 10, title: str | None =
     ax_lr.grid(alpha=0.3)
     if evals:
         ax_ap = ax_lr.twinx()
-        for key, marker in (("AP50", "o"), ("AP", "s")):
-            ax_ap.plot([r["iter"] for r in evals], [r[key] for r in evals], marker, color="tab:red" if key == "AP"
-                       else "tab:orange", ms=8, label=key)
-        ax_ap.set(ylabel="AP on the validation set", ylim=(0, 1))
+        at = [r["iter"] for r in evals]
+        ax_ap.plot(at, [r["AP"] for r in evals], "s", color="tab:red", ms=7, label="AP")
+        # hollow and larger, so AP50 stays visible where it equals AP (e.g. both 0 early in training)
+        ax_ap.plot(at, [r["AP50"] for r in evals], "o", color="tab:orange", mfc="none", mew=2, ms=12, label="AP50")
+        ax_ap.set(ylabel="AP on the validation set", ylim=(-0.03, 1))
         ax_ap.legend(fontsize=9, loc="center right")
     if title:
         fig.suptitle(title)
