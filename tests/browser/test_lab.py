@@ -31,10 +31,9 @@ from playwright.sync_api import Locator, Page
 SIMOTA = ("06_simota.ipynb", "yolox-simota-explorer")
 SIMOTA_RULES = ("simota", "simota-geometry")  # the rules with a radius (the others are centre patches)
 SIMOTA_CONTROLS = ("image", "gt", "rule", "radius", "top-k", "IoU weight", "model", "step")
-# One Course III explorer is enough; the first of these that exists is opened. 08 first: Run All took 31 s for
-# it and 105 s for 10 in the browser here, one after the other (2 shared cores).
-COURSE_III = [("08_augmentations.ipynb", "yolox-aug-explorer"), ("10_evaluation.ipynb", "yolox-pr-explorer")]
-COURSE_III_PRESENT = [(n, c) for n, c in COURSE_III if (notebooks_dir() / n).exists()]
+# One Course III explorer is enough: 08's (Run All took 31 s for it and 105 s for 10's PR explorer in the
+# browser here, one after the other on 2 shared cores).
+COURSE_III = ("08_augmentations.ipynb", "yolox-aug-explorer")
 
 
 def _report(name: str, what: str, old: str, new: str, ms: float, box: Locator) -> None:
@@ -48,57 +47,56 @@ def _summary(name: str, took_open: float, took_run: float, n_views: int, took_al
           f"{n_views} widget outputs, test {took_all:.1f} s", flush=True)
 
 
+class Opened:
+    """A notebook opened and run in the page, and its explorer (timings for the summary line)."""
+
+    def __init__(self, page: Page, lab_server: LabServer, name: str, css: str):
+        assert (notebooks_dir() / name).exists(), f"notebooks/{name} is missing"
+        self.name, self.stem, self.out = name, name.removesuffix(".ipynb"), shots_dir()
+        self.t_start = time.perf_counter()
+        self.panel = open_notebook(page, lab_server.notebook_url(name))
+        self.took_open = time.perf_counter() - self.t_start
+        self.took_run = run_all(page, self.panel)
+        self.n_views = check_widgets_rendered(self.panel)
+        self.box = explorer(self.panel, css)
+        shot(self.box, self.out, f"{self.stem}-explorer-before.png")
+        self.first = image_srcs(self.box)
+
+    def finish(self, after: str) -> None:
+        """The figure changed, nothing broke while the controls moved; screenshots and the summary line."""
+        assert image_srcs(self.box) != self.first, f"{self.name}: the explorer's figure did not change"
+        check_widgets_rendered(self.panel, min_views=self.n_views)
+        shot(self.box, self.out, f"{self.stem}-explorer-{after}.png")
+        shot(self.panel, self.out, f"{self.stem}-notebook.png")
+        _summary(self.name, self.took_open, self.took_run, self.n_views, time.perf_counter() - self.t_start)
+
+
 def _first_control(box: Locator, selector: str) -> Locator | None:
     ctrls = box.locator(CONTROL).filter(has=box.page.locator(selector))
     return ctrls.first if ctrls.count() else None
 
 
 @pytest.mark.timeout(300)
-@pytest.mark.skipif(not (notebooks_dir() / SIMOTA[0]).exists(),
-                    reason=f"notebooks/{SIMOTA[0]} does not exist yet; this test opens it once it lands")
 def test_simota_explorer(page: Page, lab_server: LabServer):
-    name, css = SIMOTA
-    t_start = time.perf_counter()
-    out, stem = shots_dir(), name.removesuffix(".ipynb")
-    panel = open_notebook(page, lab_server.notebook_url(name))
-    took_open = time.perf_counter() - t_start
-    took_run = run_all(page, panel)
-    n_views = check_widgets_rendered(panel)
-    box = explorer(panel, css)
+    nb = Opened(page, lab_server, *SIMOTA)
+    box, name = nb.box, nb.name
     ctrls = {desc: control(box, desc) for desc in SIMOTA_CONTROLS}
-    shot(box, out, f"{stem}-explorer-before.png")
-    first = image_srcs(box)
-
     # rule first, to a SimOTA rule (the centre rules disable the radius slider), then radius, then step
     rule = ctrls["rule"].locator("select").input_value()
     _report(name, "dropdown 'rule'", *change_choice(box, ctrls["rule"], prefer=SIMOTA_RULES[rule == "simota"]), box)
     _report(name, "slider 'radius'", *move_slider(box, ctrls["radius"]), box)
-    shot(box, out, f"{stem}-explorer-after-rule-radius.png")
+    shot(box, nb.out, f"{nb.stem}-explorer-after-rule-radius.png")
     _report(name, "choice 'step'", *change_choice(box, ctrls["step"], prefer="chosen"), box)
-    assert image_srcs(box) != first
-    check_widgets_rendered(panel, min_views=n_views)  # nothing broke while the controls moved
-    shot(box, out, f"{stem}-explorer-after-step.png")
-    shot(panel, out, f"{stem}-notebook.png")
-    _summary(name, took_open, took_run, n_views, time.perf_counter() - t_start)
+    nb.finish("after-step")
 
 
 @pytest.mark.timeout(300)
-@pytest.mark.skipif(not COURSE_III_PRESENT,
-                    reason=f"none of {[n for n, _ in COURSE_III]} exists yet; this test opens one once it lands")
 def test_course_iii_explorer(page: Page, lab_server: LabServer):
-    name, css = COURSE_III_PRESENT[0]
-    t_start = time.perf_counter()
-    out, stem = shots_dir(), name.removesuffix(".ipynb")
-    panel = open_notebook(page, lab_server.notebook_url(name))
-    took_open = time.perf_counter() - t_start
-    took_run = run_all(page, panel)
-    n_views = check_widgets_rendered(panel)
-    box = explorer(panel, css)
-    shot(box, out, f"{stem}-explorer-before.png")
-    first = image_srcs(box)
+    nb = Opened(page, lab_server, *COURSE_III)
+    box, name = nb.box, nb.name
     slider = _first_control(box, ".noUi-handle")
     choice = _first_control(box, "select") or _first_control(box, "button.widget-toggle-button")
-    assert slider is not None or choice is not None, f"{css}: found no slider, dropdown or toggle buttons"
+    assert slider is not None or choice is not None, f"{name}: found no slider, dropdown or toggle buttons"
     if slider is not None:
         label = slider.locator(".widget-label").first.inner_text()
         # five steps (PageUp): one step of the first slider can be hard to see in the screenshots
@@ -106,8 +104,4 @@ def test_course_iii_explorer(page: Page, lab_server: LabServer):
     if choice is not None:
         label = choice.locator(".widget-label").first.inner_text()
         _report(name, f"choice {label!r}", *change_choice(box, choice), box)
-    assert image_srcs(box) != first
-    check_widgets_rendered(panel, min_views=n_views)
-    shot(box, out, f"{stem}-explorer-after.png")
-    shot(panel, out, f"{stem}-notebook.png")
-    _summary(name, took_open, took_run, n_views, time.perf_counter() - t_start)
+    nb.finish("after")
