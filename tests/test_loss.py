@@ -209,6 +209,26 @@ def test_real_single_process_group(tmp_path):
     assert float(grouped["total"]) == pytest.approx(float(plain["total"]))
 
 
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+def test_half_precision_maps_give_a_finite_loss(dtype):
+    """Maps as a half-precision forward pass leaves them (8 images at 640², objectness and class logits near
+    their −4.6 prior): their plain sum is far past fp16's 65504, yet the loss must stay finite and close."""
+    gen = torch.Generator().manual_seed(12)
+    maps = random_maps(gen, 8, size=(640, 640))
+    with torch.no_grad():
+        for m in maps:
+            m[:, 4:] -= 4.6
+    targets = random_targets(gen, 8, 6, size=(640, 640))
+    full = yolox_loss(maps, targets, use_l1=True)
+    half = [m.detach().to(dtype).requires_grad_() for m in maps]
+    with torch.autocast("cpu", dtype=dtype):
+        low = yolox_loss(half, targets, use_l1=True)
+    assert torch.isfinite(low["total"]), {k: float(low[k]) for k in LOSS_KEYS}
+    assert float(low["total"]) == pytest.approx(float(full["total"]), rel=0.02)
+    low["total"].backward()
+    assert all(torch.isfinite(m.grad).all() for m in half)
+
+
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 @pytest.mark.parametrize("rule", ASSIGNER_NAMES)
 def test_cuda_matches_cpu(rule):

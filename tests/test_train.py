@@ -142,6 +142,16 @@ def test_bf16_autocast_training_runs_on_cpu(tiny_data, tmp_path):
         loop.setup(_exp(tiny_data, tmp_path, **{"train.amp": "fp8"}))
 
 
+def test_fp16_autocast_on_cpu_uses_the_grad_scaler_and_checkpoints_it(tiny_data, tmp_path):
+    exp = _exp(tiny_data, tmp_path, max_epoch=1, max_iters_per_epoch=2, no_aug_epochs=0, **{"train.amp": "fp16"})
+    tr = loop.setup(exp)
+    assert tr.amp_dtype == torch.float16 and tr.scaler.is_enabled(), "fp16 gradients underflow without scaling"
+    loop.train_one_epoch(tr, progress=False)
+    assert tr.iteration == 2 and all(torch.isfinite(p).all() for p in tr.core.parameters())
+    ckpt = torch.load(loop.save(tr, "last.pth"), map_location="cpu", weights_only=False)
+    assert ckpt["scaler"] and ckpt["scaler"]["scale"] > 0
+
+
 def test_tensorboard_scalars_are_written_and_the_writer_closed(tiny_data, tmp_path, monkeypatch):
     """With tensorboard installed (a stand-in SummaryWriter here), every logged number becomes a scalar
     at its iteration, and the writer is closed (flushed) when fit ends."""

@@ -164,6 +164,7 @@ def yolox_loss(
         loss_l1 = F.l1_loss(raw[image, point, :4], l1_target, reduction="sum") / norm
     else:
         loss_l1 = raw.new_zeros(())
-    # every output element stays in the graph even when F = 0 (DDP needs all parameters to get a gradient)
-    total = loss_iou + loss_obj + loss_cls + loss_l1 + 0.0 * raw.sum()
+    # every output element stays in the graph even when F = 0 (DDP needs all parameters to get a gradient);
+    # summed in float32: an fp16 sum of a whole batch overflows to inf, and 0 · inf is NaN
+    total = loss_iou + loss_obj + loss_cls + loss_l1 + 0.0 * raw.float().sum()
     return dict(total=total, iou=loss_iou, obj=loss_obj, cls=loss_cls, l1=loss_l1, num_fg=num_fg.detach().float())

@@ -42,6 +42,8 @@ def letterbox_image(image: np.ndarray, input_hw: tuple[int, int], pad_value: int
 
     The one letterbox of the project: inference, evaluation and the data pipeline all use it.
     Shapes: image (h, w, 3) uint8 → (H, W, 3) uint8; returns (canvas, r).
+    An image that already has the input size is returned as it is, not copied (the data pipeline
+    relies on this to skip a copy): copy before writing into the canvas if the input must stay intact.
     """
     h, w = image.shape[:2]
     r = letterbox_ratio((h, w), input_hw)

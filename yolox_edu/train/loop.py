@@ -168,7 +168,7 @@ def setup(exp: ExperimentConfig, device: torch.device | None = None) -> Trainer:
     optimizer = build_optimizer(model, lr_at(exp, 0, iters), exp.train.momentum, exp.train.weight_decay,
                                 exp.train.optimizer)
     amp_dtype = _amp_dtype(exp.train.amp, device)
-    scaler = torch.amp.GradScaler(device.type, enabled=amp_dtype == torch.float16 and device.type == "cuda")
+    scaler = torch.amp.GradScaler(device.type, enabled=amp_dtype == torch.float16)  # fp16 gradients underflow unscaled
     if D.is_distributed():
         model = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
     return Trainer(exp, model, ema, optimizer, scaler, amp_dtype, device, loader, val_gt, val_images,
