@@ -128,3 +128,26 @@ def test_widget_redraws_and_matches_the_library():
     assert [v for _, v in c["gt"].options] == [0, 1] and box.view.settings["image"] == "photo coffee.jpg"
     c["model"].value = "untrained"
     assert box.view.settings["model"] == "untrained" and "drawn in" in box.status.value
+
+
+def test_level_points_fill_one_cell_per_marked_point_on_its_level():
+    import matplotlib.pyplot as plt
+    from matplotlib.collections import PatchCollection
+
+    from yolox_edu.viz import plot_level_points
+
+    img, pred = load_explorer_image(IMAGE), explorer_predictions(IMAGE, "demo checkpoint")
+    result = library_result(IMAGE, "demo checkpoint", "simota")
+    fig = plot_level_points(img.image, img.gt_boxes, img.gt_labels, pred.grid, result.matched_gt)
+    try:
+        marked = (result.matched_gt >= 0).nonzero()[:, 0]
+        assert len(marked) > 0 and len(fig.axes) == len(pred.grid.level_shapes)
+        start = 0
+        for ax, (h, w) in zip(fig.axes, pred.grid.level_shapes):
+            on_level = int(((marked >= start) & (marked < start + h * w)).sum())
+            start += h * w
+            filled = sum(len(c.get_paths()) for c in ax.collections if isinstance(c, PatchCollection))
+            assert filled == on_level, ax.get_title()
+            assert ax.get_title().endswith(f": {on_level} point{'' if on_level == 1 else 's'}")
+    finally:
+        plt.close(fig)

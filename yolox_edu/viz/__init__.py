@@ -13,6 +13,7 @@ from yolox_edu.viz.figures import (
     show_boxes,
     show_image,
 )
+from yolox_edu.viz.level_points import plot_level_points
 from yolox_edu.viz.nms_explorer import NMSOutcome, demo_predictions, explore_nms, nms_explorer, nms_view, plot_nms
 from yolox_edu.viz.pr_explorer import PRSource, plot_pr_view, pr_explorer, pr_view
 from yolox_edu.viz.simota_explorer import SimOTAView, simota_explorer, simota_view
@@ -23,4 +24,4 @@ __all__ = ["draw_detections", "class_color", "mpl_color", "as_display_image", "s
            "NMSOutcome", "explore_nms", "plot_nms", "nms_view", "demo_predictions", "nms_explorer",
            "aug_explorer", "augment_sample", "plot_augment_sample",
            "PRSource", "pr_view", "plot_pr_view", "pr_explorer", "read_log", "plot_training_log",
-           "SimOTAView", "simota_view", "simota_explorer"]
+           "SimOTAView", "simota_view", "simota_explorer", "plot_level_points"]

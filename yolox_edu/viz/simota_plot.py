@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 import torch
 from matplotlib import colormaps
-from matplotlib.collections import LineCollection, PatchCollection
 from matplotlib.colors import ListedColormap, Normalize
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
@@ -22,11 +21,12 @@ from yolox_edu.assign.trace import point_levels
 from yolox_edu.boxes import cxcywh_to_xyxy
 from yolox_edu.grid import Grid
 from yolox_edu.viz.figures import as_display_image, mpl_color, show_boxes
+from yolox_edu.viz.level_points import cells, grid_lines, level_map, level_start
 
 if TYPE_CHECKING:
     from yolox_edu.viz.simota_explorer import SimOTAView
 
-__all__ = ["plot_simota_view", "plot_level_points", "REGION_COLORS"]
+__all__ = ["plot_simota_view", "REGION_COLORS"]
 
 REGION_COLORS = {  # the categories of the "candidates" step
     "in box only": "#4c72b0",
@@ -39,30 +39,13 @@ CHOSEN = "#00e5ff"  # outline of the k cheapest points
 TOP_IOU = "#ff1744"  # outline of the points whose IoUs are summed for k
 
 
-def _level_start(grid: Grid, level: int) -> int:
-    return sum(h * w for h, w in grid.level_shapes[:level])
-
-
-def _level_map(values: torch.Tensor, grid: Grid, level: int) -> np.ndarray:
-    """The (h, w) slice of a per-point (A,) tensor for one level."""
-    start, (h, w) = _level_start(grid, level), grid.level_shapes[level]
-    return values[start:start + h * w].reshape(h, w).numpy()
-
-
-def _cells(points: torch.Tensor, grid: Grid, **style) -> PatchCollection:
-    """One square per point covering its grid cell, in input pixels."""
-    xy, s = grid.cells[points] * grid.strides[points, None], grid.strides[points]
-    squares = [Rectangle((x, y), w, w) for (x, y), w in zip(xy.tolist(), s.tolist())]
-    return PatchCollection(squares, match_original=False, **style)
-
-
 def _crop(view: SimOTAView, grid: Grid, level: int) -> tuple[float, float, float]:
     """A square window (x0, y0, side) on one level: the gt and the cells of that level its steps touch.
 
     Each level gets its own zoom, so its cells are drawn at a similar size on every level.
     """
     t, g = view.trace, view.gt
-    s = float(grid.strides[_level_start(grid, level)])
+    s = float(grid.strides[level_start(grid, level)])
     points = torch.cat((t.eligible[g].nonzero()[:, 0], t.candidates[t.matching[g]]))  # (P,)
     points = points[point_levels(points, grid) == level]
     box = cxcywh_to_xyxy(view.image.gt_boxes[g])  # (4,)
@@ -126,21 +109,10 @@ def _rows(view: SimOTAView, grid: Grid) -> list[dict]:
     return [ious if step == "dynamic k" else total]
 
 
-def _grid_lines(ax, stride: float, crop) -> None:
-    """Thin cell borders and a dot at each point (cell centre) inside the crop window."""
-    x0, y0, side = crop
-    first_x, first_y = np.floor(x0 / stride) * stride, np.floor(y0 / stride) * stride
-    xs, ys = np.arange(first_x, x0 + side + stride, stride), np.arange(first_y, y0 + side + stride, stride)
-    lines = [[(x, ys[0]), (x, ys[-1])] for x in xs] + [[(xs[0], y), (xs[-1], y)] for y in ys]
-    ax.add_collection(LineCollection(lines, colors="black", linewidths=0.4, alpha=0.35))
-    cx, cy = np.meshgrid(xs[:-1] + stride / 2, ys[:-1] + stride / 2)
-    ax.scatter(cx.ravel(), cy.ravel(), s=3, color="black", alpha=0.6, linewidths=0)
-
-
 def _in_crop(grid: Grid, level: int, crop) -> np.ndarray:
     """(h, w) mask of the level's cells whose centre is inside the crop window."""
     x0, y0, side = crop
-    s, (h, w) = float(grid.strides[_level_start(grid, level)]), grid.level_shapes[level]
+    s, (h, w) = float(grid.strides[level_start(grid, level)]), grid.level_shapes[level]
     cx, cy = (np.arange(w) + 0.5) * s, (np.arange(h) + 0.5) * s
     return ((cy[:, None] > y0) & (cy[:, None] < y0 + side)) & ((cx[None] > x0) & (cx[None] < x0 + side))
 
@@ -164,10 +136,10 @@ def _draw_row(fig: Figure, axes: list, cax, row: dict, view: SimOTAView, grid: G
     """One row of level panels: the image crop, the cells coloured by the row's values, the gt box."""
     image = (0.55 * as_display_image(view.image.image) + 0.45 * 255).astype(np.uint8)  # faded, drawn opaque
     levels = range(len(axes))
-    maps = [_level_map(row["values"], grid, lv) for lv in levels] if row["values"] is not None else None
+    maps = [level_map(row["values"], grid, lv) for lv in levels] if row["values"] is not None else None
     mappable, (cmap, norm) = None, _colours(row, maps, grid, crops) if maps is not None else (None, None)
     for lv, ax in enumerate(axes):
-        s, (h, w) = float(grid.strides[_level_start(grid, lv)]), grid.level_shapes[lv]
+        s, (h, w) = float(grid.strides[level_start(grid, lv)]), grid.level_shapes[lv]
         x0, y0, side = crops[lv]
         i0, j0, i1, j1 = int(x0), int(y0), int(np.ceil(x0 + side)), int(np.ceil(y0 + side))
         ax.imshow(image[j0:j1, i0:i1], extent=(i0, i1, j1, j0), interpolation="nearest")
@@ -175,9 +147,9 @@ def _draw_row(fig: Figure, axes: list, cax, row: dict, view: SimOTAView, grid: G
             mappable = ax.imshow(maps[lv], cmap=cmap, norm=norm, alpha=0.85, extent=(0, w * s, h * s, 0),
                                  interpolation="nearest")
         if "penalised" in row:
-            ys, xs = np.nonzero(_level_map(row["penalised"], grid, lv) & _in_crop(grid, lv, crops[lv]))
+            ys, xs = np.nonzero(level_map(row["penalised"], grid, lv) & _in_crop(grid, lv, crops[lv]))
             ax.scatter((xs + 0.5) * s, (ys + 0.5) * s, marker="x", s=30, color="white", linewidths=1.3, zorder=3)
-        _grid_lines(ax, s, crops[lv])
+        grid_lines(ax, s, crops[lv])
         _gt_box(ax, view)
         ax.set(xlim=(x0, x0 + side), ylim=(y0 + side, y0), xticks=[], yticks=[])
         ax.set_title(f"stride {s:g}: {w}×{h} points", fontsize=9)
@@ -199,10 +171,10 @@ def _overlay(axes: list, view: SimOTAView, grid: Grid) -> None:
         elif step == "dynamic k" and t.top_ious is not None:
             top = torch.zeros_like(on_level)
             top[t.ious[g].topk(len(view.top_ious)).indices] = True
-            ax.add_collection(_cells(t.candidates[top & on_level], grid, facecolor="none", edgecolor=TOP_IOU,
+            ax.add_collection(cells(t.candidates[top & on_level], grid, facecolor="none", edgecolor=TOP_IOU,
                                      linewidth=2.0))
         elif step == "chosen":
-            ax.add_collection(_cells(t.candidates[t.matching[g] & on_level], grid, facecolor="none",
+            ax.add_collection(cells(t.candidates[t.matching[g] & on_level], grid, facecolor="none",
                                      edgecolor=CHOSEN, linewidth=2.2))
         elif step == "after conflicts":
             _final(ax, view, grid, on_level)
@@ -214,7 +186,7 @@ def _center_square(ax, view: SimOTAView, grid: Grid, level: int) -> None:
     if radius is None:
         return
     cx, cy = view.image.gt_boxes[view.gt, :2].tolist()
-    r = radius * float(grid.strides[_level_start(grid, level)])
+    r = radius * float(grid.strides[level_start(grid, level)])
     ax.add_patch(Rectangle((cx - r, cy - r), 2 * r, 2 * r, fill=False, edgecolor="black", linestyle="--",
                            linewidth=1.2))
 
@@ -224,13 +196,13 @@ def _final(ax, view: SimOTAView, grid: Grid, on_level: torch.Tensor) -> None:
     labels = view.image.gt_labels
     others = (t.matched >= 0) & (t.matched != g) & on_level  # (N,) positives of other gts
     for o in t.matched[others].unique().tolist():
-        ax.add_collection(_cells(t.candidates[others & (t.matched == o)], grid, alpha=0.35, edgecolor="none",
+        ax.add_collection(cells(t.candidates[others & (t.matched == o)], grid, alpha=0.35, edgecolor="none",
                                  facecolor=mpl_color(int(labels[o]))))
     mine = (t.matched == g) & on_level
-    ax.add_collection(_cells(t.candidates[mine], grid, facecolor=mpl_color(int(labels[g])), edgecolor="black",
+    ax.add_collection(cells(t.candidates[mine], grid, facecolor=mpl_color(int(labels[g])), edgecolor="black",
                              linewidth=1.2, alpha=0.9))
     lost = t.matching[g] & (t.matched != g) & on_level
-    ax.add_collection(_cells(t.candidates[lost], grid, facecolor="none", edgecolor="red", linewidth=2.0,
+    ax.add_collection(cells(t.candidates[lost], grid, facecolor="none", edgecolor="red", linewidth=2.0,
                              hatch="xx"))
     for p, w in zip(t.candidates[lost].tolist(), t.matched[lost].tolist()):
         x, y = grid.centers[p].tolist()
@@ -350,39 +322,3 @@ def _gt_box(ax, view: SimOTAView) -> None:
     ax.add_patch(Rectangle((x1, y1), x2 - x1, y2 - y1, fill=False, edgecolor="white", linewidth=3.2))
     ax.add_patch(Rectangle((x1, y1), x2 - x1, y2 - y1, fill=False, edgecolor=color, linewidth=1.8))
     ax.plot([(x1 + x2) / 2], [(y1 + y2) / 2], marker="+", color="black", markersize=8)
-
-
-def plot_level_points(image, gt_boxes: torch.Tensor, gt_labels: torch.Tensor, grid: Grid, point_gt: torch.Tensor,
-                      title: str | None = None, class_names=None, axes=None, size: float = 3.6,
-                      row_label: str | None = None):
-    """The image once per pyramid level with the cells of the marked points filled in their gt's class colour.
-
-    ``point_gt`` (A,) int64: the gt each point belongs to, -1 for none (e.g. ``AssignResult.matched_gt``).
-    gt_boxes (G, 4) cxcywh px. Each panel's title counts the marked points of its level; ``row_label`` is
-    written left of the first panel (for a row of a bigger figure, given by ``axes``). Returns the figure.
-    """
-    import matplotlib.pyplot as plt
-
-    num_levels = len(grid.level_shapes)
-    if axes is None:  # a pyplot figure: Jupyter shows it at the end of the cell
-        _, axes = plt.subplots(1, num_levels, figsize=(size * num_levels, size + 0.5))
-    fig = axes[0].figure
-    boxes = cxcywh_to_xyxy(gt_boxes)  # (G, 4)
-    marked = (point_gt >= 0).nonzero()[:, 0]  # (F,)
-    levels = point_levels(marked, grid)  # (F,)
-    for lv, ax in enumerate(axes):
-        show_boxes(image, boxes, gt_labels, class_names=class_names, ax=ax, captions=False, linewidth=1.2)
-        h, w = grid.level_shapes[lv]
-        s = float(grid.strides[_level_start(grid, lv)])
-        _grid_lines(ax, s, (0.0, 0.0, float(max(h, w) * s)))
-        mine = marked[levels == lv]
-        for g in point_gt[mine].unique().tolist():
-            ax.add_collection(_cells(mine[point_gt[mine] == g], grid, facecolor=mpl_color(int(gt_labels[g])),
-                                     edgecolor="black", linewidth=0.8, alpha=0.75))
-        ax.set_title(f"stride {s:g} ({w}×{h}): {len(mine)} point{'' if len(mine) == 1 else 's'}", fontsize=10)
-    if row_label:
-        axes[0].text(-0.04, 0.5, row_label, transform=axes[0].transAxes, rotation=90, ha="right", va="center",
-                     fontsize=10)
-    if title:
-        fig.suptitle(title)
-    return fig
