@@ -2,6 +2,7 @@
 # The GPU checks of issue 19, in one call on a lent CUDA machine (run from the repo root):
 #   OUT=/tmp/gpu bash benchmarks/gpu_check.sh            # full: s@640 batch 64, demo preset
 #   GPU_CHECK_QUICK=1 OUT=/tmp/gpu bash benchmarks/gpu_check.sh   # tiny sizes (rehearsal; runs on CPU too)
+#   DEMO_SEEDS="0 1 2" ...                                       # the demo once per seed (default: seed 0)
 # Needs torch/torchvision/pillow/matplotlib/numpy/tqdm there; pycocotools (and the official yolox + loguru
 # + thop for the comparison) are taken from $GPU_SITE (a folder on PYTHONPATH) when given.
 set -uo pipefail
@@ -19,6 +20,11 @@ section "machine"
 $PY - <<'PY'
 import torch, torchvision
 print("torch", torch.__version__, "torchvision", torchvision.__version__, "cuda", torch.version.cuda)
+try:
+    import cv2
+    print("opencv", cv2.__version__)
+except ImportError:
+    print("opencv: not installed (the pure PIL/numpy image path is used)")
 if torch.cuda.is_available():
     print("device", torch.cuda.get_device_name(), f"{torch.cuda.get_device_properties(0).total_memory / 2**30:.0f} GiB")
 PY
@@ -44,12 +50,18 @@ PY
   --ckpt data_samples/demo/yolox_nano_shapes.pth --data data_samples/synth --split val --device "$DEV" \
   --out "$OUT/eval_demo" --no-progress --no-curves 2>&1 | tail -4
 
-section "3. demo preset on $DEV: wall time to AP50 >= 0.80 (evaluated every epoch)"
+section "3a. the demo's training batches here vs the committed reference (6 loader workers)"
+BACKEND=$($PY -c "from yolox_edu.data.augment import USE_OPENCV; print('opencv' if USE_OPENCV else 'pure')")
+$PY benchmarks/data_fingerprint.py --workers 6 --check "benchmarks/reference/demo_fingerprint_$BACKEND.json" 2>&1 \
+  | grep -v Warning | tail -6
+
+for SEED in ${DEMO_SEEDS:-0}; do
+section "3. demo preset on $DEV, seed $SEED: wall time to AP50 >= 0.80 (evaluated every epoch)"
 start=$(date +%s.%N)
-timeout "$DEMO_T" $PY -m yolox_edu.train --preset demo --device "$DEV" --out "$OUT/demo" --no-progress \
-  --set eval_interval=1 --set data.num_workers=6 $DEMO 2>&1 | grep -v Warning | tail -40
+timeout "$DEMO_T" $PY -m yolox_edu.train --preset demo --device "$DEV" --out "$OUT/demo_$SEED" --no-progress \
+  --set eval_interval=1 --set data.num_workers=6 --set seed="$SEED" $DEMO 2>&1 | grep -v Warning | tail -40
 echo "demo exit $?"
-$PY - "$OUT/demo/log.jsonl" "$start" <<'PY'
+$PY - "$OUT/demo_$SEED/log.jsonl" "$start" <<'PY'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
 start = float(sys.argv[2])
@@ -61,4 +73,5 @@ ips = sorted(r["img_per_s"] for r in rows if r["type"] == "train")
 print("median train img/s", ips[len(ips) // 2] if ips else None)
 print("AP50>=0.80 at", f"epoch {hit['epoch']}, {hit['time'] - start:.1f} s after launch" if hit else "never")
 PY
+done
 section "done"
