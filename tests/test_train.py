@@ -144,7 +144,8 @@ def test_bf16_autocast_training_runs_on_cpu(tiny_data, tmp_path):
 
 def test_fp16_autocast_on_cpu_uses_the_grad_scaler_and_checkpoints_it(tiny_data, tmp_path):
     exp = _exp(tiny_data, tmp_path, max_epoch=1, max_iters_per_epoch=2, no_aug_epochs=0, **{"train.amp": "fp16"})
-    tr = loop.setup(exp)
+    with pytest.warns(RuntimeWarning, match="train.amp=fp16 on the CPU is very slow"):
+        tr = loop.setup(exp)
     assert tr.amp_dtype == torch.float16 and tr.scaler.is_enabled(), "fp16 gradients underflow without scaling"
     loop.train_one_epoch(tr, progress=False)
     assert tr.iteration == 2 and all(torch.isfinite(p).all() for p in tr.core.parameters())
