@@ -125,8 +125,8 @@ def _demo() -> ExperimentConfig:
 
     The lr is 0.004 per image (0.032 for the batch of 8). At 0.008 the outcome swung with tiny numeric
     changes: seed 0 on a CPU in float32 ended at val AP50 0.719 while the same seed under bf16 reached
-    0.897, and two GPU runs ended at 0.797 and 0.749. At 0.004 seeds 0, 1 and 2 reached 0.827, 0.910 and
-    0.853 (seeds 0 and 2 at 0.008: 0.719 and 0.850)."""
+    0.897, and two GPU runs ended at 0.797 and 0.749. At 0.004 seeds 0–3 reached 0.827, 0.910, 0.853 and
+    0.876 (seeds 0 and 2 at 0.008: 0.719 and 0.850)."""
     exp = _coco("yolox-nano", input_size=(320, 320), num_classes=6)
     exp.name, exp.out_dir = "demo", "runs/demo"
     exp.data = DataConfig(dir=str(DATA_SAMPLES / "synth"), train_split="train", val_split="val", batch_size=8,
