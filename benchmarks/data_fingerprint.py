@@ -32,8 +32,8 @@ BOX_RTOL = 1e-3
 
 def fingerprint(preset: str, epochs: list[int], batches: int, workers: int) -> dict:
     """Statistics of the first ``batches`` batches of each epoch in ``epochs`` (0-based)."""
-    exp = experiment_preset(preset, {"data.num_workers": workers, "train.device": "cpu"})
-    tr = loop.setup(exp, device=torch.device("cpu"))
+    exp = experiment_preset(preset, {"data.num_workers": workers})
+    tr = loop.setup(exp, device=torch.device("cpu"))  # only its loader is used
     rows = []
     for epoch in epochs:
         if loop.in_no_aug_tail(exp, epoch):
@@ -56,6 +56,10 @@ def fingerprint(preset: str, epochs: list[int], batches: int, workers: int) -> d
             "batches": rows}
 
 
+def _image_stats(row: dict) -> list[float]:
+    return [*row["mean"], row["std"], row["left_minus_right"]]
+
+
 def differences(ref: dict, got: dict) -> list[str]:
     """Readable differences between two fingerprints (empty when they agree)."""
     if ref["backend"] != got["backend"]:
@@ -68,8 +72,7 @@ def differences(ref: dict, got: dict) -> list[str]:
             out.append(f"{where}: shape/boxes/classes {g['shape']}/{g['boxes']}/{g['class_sum']}, "
                        f"reference {r['shape']}/{r['boxes']}/{r['class_sum']}")
             continue
-        keys = lambda x: x["mean"] + [x["std"], x["left_minus_right"]]  # noqa: E731
-        stats = max(abs(a - b) for a, b in zip(keys(r), keys(g)))
+        stats = max(abs(a - b) for a, b in zip(_image_stats(r), _image_stats(g)))
         if stats > IMAGE_ATOL:
             out.append(f"{where}: image statistics differ by up to {stats:.3f} grey levels (> {IMAGE_ATOL})")
         if abs(r["box_sum"] - g["box_sum"]) > BOX_RTOL * max(abs(r["box_sum"]), 1.0):

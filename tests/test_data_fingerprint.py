@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import importlib.util
+import json
 from pathlib import Path
 
 import pytest
@@ -22,8 +23,6 @@ def fp():
 
 @pytest.fixture(scope="module")
 def reference(fp):
-    import json
-
     backend = "opencv" if fp.USE_OPENCV else "pure"
     return json.loads((ROOT / "benchmarks" / "reference" / f"demo_fingerprint_{backend}.json").read_text())
 
