@@ -34,19 +34,54 @@ _RUN_STATE_JS = """(panel) => {
   return ran > 0 && queued === 0 ? 'halted' : false;
 }"""
 
+_MAIN_TABS = "#jp-main-dock-panel .lm-TabBar-tab"
+RUN_START_TIMEOUT_MS = 30_000
+# [first line of source, prompt] per non-empty code cell
+_PROMPTS_JS = """(panel) => [...panel.querySelectorAll('.jp-CodeCell')]
+  .map(c => [(c.querySelector('.jp-InputArea-editor')?.textContent || '').trim(),
+             (c.querySelector('.jp-InputPrompt')?.textContent || '').trim()])
+  .filter(([src]) => src.length > 0).map(([src, p]) => [src.split('\\n')[0].slice(0, 60), p])"""
+# Run All has reached this panel: some code cell is queued/busy ("[*]:") or ran ("[n]:")
+_RUN_STARTED_JS = """(panel) => [...panel.querySelectorAll('.jp-CodeCell .jp-InputPrompt')]
+  .some(p => /^\\[(\\*|\\d+)\\]:$/.test(p.textContent.trim()))"""
+
 _NEW_IMAGE_JS = """([el, before]) => {
   const srcs = [...el.querySelectorAll('img')].map(i => i.src);
   return srcs.length > 0 && srcs.some(s => !before.includes(s));
 }"""
 
 
-def open_notebook(page: Page, url: str) -> Locator:
-    """Open a notebook URL and wait for its kernel to be idle; return the notebook panel."""
+def open_notebook(page: Page, url: str, name: str) -> Locator:
+    """Open a notebook URL and wait for its kernel to be idle; return its panel (pinned by its id).
+
+    Fails when another notebook is open in the page too: Run All acts on the current tab, whichever it is."""
     page.goto(url)
-    panel = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)").first
-    expect(panel).to_be_visible(timeout=KERNEL_READY_TIMEOUT_MS)
+    current = page.locator(f"{_MAIN_TABS}.lm-mod-current .lm-TabBar-tabLabel")
+    expect(current).to_have_text(name, timeout=KERNEL_READY_TIMEOUT_MS)
+    visible = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
+    expect(visible).to_have_count(1, timeout=KERNEL_READY_TIMEOUT_MS)
+    panel = page.locator(f"#{visible.get_attribute('id')}")
     wait_kernel_idle(page)
+    notebooks = [t for t in open_tabs(page) if t.removesuffix("*").endswith(".ipynb")]
+    assert notebooks == [f"{name}*"], (f"expected {name} alone in the page, found the notebook tabs {notebooks} "
+                                       "(* = current): is the page restoring an earlier workspace?")
     return panel
+
+
+def open_tabs(page: Page) -> list[str]:
+    """The titles of the main area's tabs, the current one marked with a trailing ``*``."""
+    return page.locator(_MAIN_TABS).evaluate_all(
+        "tabs => tabs.map(t => (t.querySelector('.lm-TabBar-tabLabel')?.textContent || '').trim()"
+        " + (t.classList.contains('lm-mod-current') ? '*' : ''))")
+
+
+def cell_progress(panel: Locator) -> str:
+    """Where Run All is: how many code cells ran, which one is busy, what waits (for failure messages)."""
+    prompts = panel.evaluate(_PROMPTS_JS)
+    ran = sum(1 for _, p in prompts if re.fullmatch(r"\[\d+\]:", p))
+    busy = [f"cell {i + 1} ({src!r})" for i, (src, p) in enumerate(prompts) if p == "[*]:"]
+    return (f"{ran} of {len(prompts)} code cells ran; " + (f"busy or queued: {', '.join(busy[:3])}"
+            + (f" and {len(busy) - 3} more" if len(busy) > 3 else "") if busy else "none busy or queued"))
 
 
 def wait_kernel_idle(page: Page, timeout_ms: int = KERNEL_READY_TIMEOUT_MS) -> None:
@@ -54,16 +89,29 @@ def wait_kernel_idle(page: Page, timeout_ms: int = KERNEL_READY_TIMEOUT_MS) -> N
     expect(page.locator("#jp-main-statusbar")).to_contain_text("(ipykernel) | Idle", timeout=timeout_ms)
 
 
-def run_all(page: Page, panel: Locator) -> float:
+def run_all(page: Page, panel: Locator, name: str) -> float:
     """Run → Run All Cells; wait until every code cell ran (fail on the first error). Returns seconds."""
+    tabs = open_tabs(page)
+    assert f"{name}*" in tabs, f"{name} is not the current tab ({tabs}): Run All would run another notebook"
     t0 = time.perf_counter()
     page.get_by_role("menuitem", name="Run", exact=True).click()
     page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
-    state = page.wait_for_function(_RUN_STATE_JS, arg=panel.element_handle(), timeout=RUN_ALL_TIMEOUT_MS,
-                                   polling=250).json_value()
+    try:
+        page.wait_for_function(_RUN_STARTED_JS, arg=panel.element_handle(), timeout=RUN_START_TIMEOUT_MS,
+                               polling=100)
+    except PlaywrightTimeout as e:
+        raise AssertionError(f"Run All Cells did not start in {name} within {RUN_START_TIMEOUT_MS / 1000:.0f} s "
+                             f"(tabs: {open_tabs(page)}; {cell_progress(panel)})") from e
+    try:
+        state = page.wait_for_function(_RUN_STATE_JS, arg=panel.element_handle(), timeout=RUN_ALL_TIMEOUT_MS,
+                                       polling=250).json_value()
+    except PlaywrightTimeout as e:
+        raise AssertionError(f"Run All Cells in {name} did not finish within {RUN_ALL_TIMEOUT_MS / 1000:.0f} s: "
+                             f"{cell_progress(panel)}") from e
     errors = error_text(panel)
     if state != "done" or errors:
-        raise AssertionError(f"Run All Cells stopped ({state}); error output:\n{errors or '(none found)'}")
+        raise AssertionError(f"Run All Cells stopped ({state}): {cell_progress(panel)}; error output:\n"
+                             f"{errors or '(none found)'}")
     wait_kernel_idle(page)
     return time.perf_counter() - t0
 

@@ -101,7 +101,14 @@ class LabServer:
         return self.log.read_text(errors="replace")[-n:] if self.log.exists() else "(no log)"
 
     def notebook_url(self, name: str) -> str:
-        return f"{self.url}/lab/tree/{name}?token={self.token}"
+        """The notebook in a new, empty workspace of its own.
+
+        The default workspace is saved on the server, so a second page opened with ``/lab/tree/NAME`` first
+        restores the notebooks of the pages before it: for a few seconds an earlier notebook is the visible,
+        current one, and Run All may go to it (CI failed that way once, waiting 150 s for cells that never
+        ran). A fresh workspace name plus ``reset`` opens this notebook alone."""
+        workspace = f"{Path(name).stem}-{secrets.token_hex(4)}"
+        return f"{self.url}/lab/workspaces/{workspace}/tree/{name}?reset&token={self.token}"
 
 
 def _write_settings(settings_dir: Path) -> None:

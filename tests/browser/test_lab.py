@@ -54,9 +54,9 @@ class Opened:
         assert (notebooks_dir() / name).exists(), f"notebooks/{name} is missing"
         self.name, self.stem, self.out = name, name.removesuffix(".ipynb"), shots_dir()
         self.t_start = time.perf_counter()
-        self.panel = open_notebook(page, lab_server.notebook_url(name))
+        self.panel = open_notebook(page, lab_server.notebook_url(name), name)
         self.took_open = time.perf_counter() - self.t_start
-        self.took_run = run_all(page, self.panel)
+        self.took_run = run_all(page, self.panel, name)
         self.n_views = check_widgets_rendered(self.panel)
         self.box = explorer(self.panel, css)
         shot(self.box, self.out, f"{self.stem}-explorer-before.png")
