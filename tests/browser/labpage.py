@@ -22,28 +22,24 @@ CONTROL = ".widget-inline-hbox, .widget-toggle-buttons"  # a labelled control (T
 STDERR_MIME = "application/vnd.jupyter.stderr"  # JupyterLab renders error outputs with this mime type too
 TRACEBACK = re.compile(r"Traceback \(most recent call last\)|^\w*(Error|Exception)\b", re.M)
 
-# 'done' when every non-empty code cell shows an execution count; 'halted' when some ran and none is
-# queued any more (Run All stops at a cell that raised: the cells after it go back to "[ ]:").
-_RUN_STATE_JS = """(panel) => {
-  const cells = [...panel.querySelectorAll('.jp-CodeCell')].filter(c =>
-      (c.querySelector('.jp-InputArea-editor')?.textContent || '').trim().length > 0);
-  const prompts = cells.map(c => (c.querySelector('.jp-InputPrompt')?.textContent || '').trim());
-  const ran = prompts.filter(p => /^\\[\\d+\\]:$/.test(p)).length;
-  const queued = prompts.filter(p => p === '[*]:').length;
-  if (cells.length > 0 && ran === cells.length) return 'done';
-  return ran > 0 && queued === 0 ? 'halted' : false;
-}"""
-
 _MAIN_TABS = "#jp-main-dock-panel .lm-TabBar-tab"
 RUN_START_TIMEOUT_MS = 30_000
-# [first line of source, prompt] per non-empty code cell
+# [start of the source, prompt] of each non-empty code cell; the prompt is "[ ]:", "[*]:" (queued or busy)
+# or "[n]:" (ran)
 _PROMPTS_JS = """(panel) => [...panel.querySelectorAll('.jp-CodeCell')]
-  .map(c => [(c.querySelector('.jp-InputArea-editor')?.textContent || '').trim(),
+  .map(c => [(c.querySelector('.jp-InputArea-editor')?.textContent || '').trim().slice(0, 60),
              (c.querySelector('.jp-InputPrompt')?.textContent || '').trim()])
-  .filter(([src]) => src.length > 0).map(([src, p]) => [src.split('\\n')[0].slice(0, 60), p])"""
-# Run All has reached this panel: some code cell is queued/busy ("[*]:") or ran ("[n]:")
-_RUN_STARTED_JS = """(panel) => [...panel.querySelectorAll('.jp-CodeCell .jp-InputPrompt')]
-  .some(p => /^\\[(\\*|\\d+)\\]:$/.test(p.textContent.trim()))"""
+  .filter(([src]) => src.length > 0)"""
+# Run All has reached this panel: some code cell is queued, busy or ran
+_RUN_STARTED_JS = f"""(panel) => ({_PROMPTS_JS})(panel).some(([, p]) => p !== '[ ]:')"""
+# 'done' when every code cell shows an execution count; 'halted' when some ran and none is queued any more
+# (Run All stops at a cell that raised: the cells after it go back to "[ ]:").
+_RUN_STATE_JS = f"""(panel) => {{
+  const prompts = ({_PROMPTS_JS})(panel).map(([, p]) => p);
+  const ran = prompts.filter(p => /^\\[\\d+\\]:$/.test(p)).length;
+  if (prompts.length > 0 && ran === prompts.length) return 'done';
+  return ran > 0 && !prompts.includes('[*]:') ? 'halted' : false;
+}}"""
 
 _NEW_IMAGE_JS = """([el, before]) => {
   const srcs = [...el.querySelectorAll('img')].map(i => i.src);
@@ -76,12 +72,12 @@ def open_tabs(page: Page) -> list[str]:
 
 
 def cell_progress(panel: Locator) -> str:
-    """Where Run All is: how many code cells ran, which one is busy, what waits (for failure messages)."""
+    """Where Run All is: how many code cells ran, and the first ones queued or busy (for failure messages)."""
     prompts = panel.evaluate(_PROMPTS_JS)
     ran = sum(1 for _, p in prompts if re.fullmatch(r"\[\d+\]:", p))
     busy = [f"cell {i + 1} ({src!r})" for i, (src, p) in enumerate(prompts) if p == "[*]:"]
-    return (f"{ran} of {len(prompts)} code cells ran; " + (f"busy or queued: {', '.join(busy[:3])}"
-            + (f" and {len(busy) - 3} more" if len(busy) > 3 else "") if busy else "none busy or queued"))
+    return f"{ran} of {len(prompts)} code cells ran; queued or busy: {', '.join(busy[:3]) or 'none'}" + (
+        f" and {len(busy) - 3} more" if len(busy) > 3 else "")
 
 
 def wait_kernel_idle(page: Page, timeout_ms: int = KERNEL_READY_TIMEOUT_MS) -> None:
