@@ -12,6 +12,9 @@ so the loss of a batch is not a mean over images. The returned parts are already
 
 Under ``torch.distributed`` the foreground count is averaged over processes before dividing, so N
 processes with DDP (which averages gradients) give the gradients of one process on the global batch.
+This is our choice (MMDetection's YOLOX does the same), not the official one: YOLOX 0.3.0 divides by each
+process's own foreground count, with no all-reduce, so an image-rich process and a sparse one weigh each
+positive differently. On one process the two are identical.
 
 Shapes: per level raw maps (B, 5 + C, h, w); targets (B, G, 5) rows (class, cx, cy, w, h) in input
 pixels, all-zero rows are padding. Internally (B, A, ...) after ``decode.flatten_levels``.
