@@ -12,7 +12,7 @@ import torch
 from yolox_edu import build_model
 from yolox_edu.data.synth import make_synth
 from yolox_edu.train import loop
-from yolox_edu.train.config import experiment_preset
+from yolox_edu.train.experiment import experiment_preset
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 

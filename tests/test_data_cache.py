@@ -12,7 +12,7 @@ from PIL import Image
 import yolox_edu.data.cache as cache_mod
 from yolox_edu.data import CocoDataset, MosaicDataset, SampleKey, build_train_loader, resize_image
 from yolox_edu.data.cache import CachedDataset, cache_key, cached_dataset, cached_hw
-from yolox_edu.train.config import experiment_preset
+from yolox_edu.train.experiment import experiment_preset
 
 
 def make_set(root, sizes=((40, 60), (30, 30), (90, 20))):

@@ -189,7 +189,7 @@ def test_check_flags_xyxy_boxes_and_limits_listed_files(tmp_path, capsys):
 
 def test_trainer_refuses_mixed_up_categories_and_empty_labels(tmp_path):
     from yolox_edu.train import loop
-    from yolox_edu.train.config import experiment_preset
+    from yolox_edu.train.experiment import experiment_preset
 
     out = _synth(tmp_path)
     exp = experiment_preset("demo", {"data.dir": str(out), "out_dir": str(tmp_path / "run"),

@@ -13,7 +13,7 @@ import torch
 from yolox_edu import build_model, load_checkpoint
 from yolox_edu.data.synth import make_synth
 from yolox_edu.train import loop
-from yolox_edu.train.config import experiment_preset
+from yolox_edu.train.experiment import experiment_preset
 
 TINY = {"model.input_size": (128, 128), "data.batch_size": 4, "data.num_workers": 0, "max_epoch": 3,
         "warmup_epochs": 1, "no_aug_epochs": 1, "eval_interval": 1, "aug.random_size": (3, 5),

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from yolox_edu import build_model
-from yolox_edu.train.config import config_from_dict, experiment_preset, parse_overrides
+from yolox_edu.train.experiment import config_from_dict, experiment_preset, parse_overrides
 from yolox_edu.train.ema import ModelEMA, ema_decay
 from yolox_edu.train.optim import build_optimizer, param_groups
 from yolox_edu.train.schedule import yolox_lr

@@ -1,6 +1,6 @@
 """Training: configs and presets, lr schedule, EMA, optimizer, checkpoints, the loop, distributed."""
 
-from yolox_edu.train.config import ExperimentConfig, experiment_preset, parse_overrides
+from yolox_edu.train.experiment import ExperimentConfig, experiment_preset, parse_overrides
 from yolox_edu.train.ema import ModelEMA, ema_decay
 from yolox_edu.train.optim import build_optimizer, param_groups
 from yolox_edu.train.schedule import yolox_lr

@@ -20,9 +20,10 @@ train.max_epoch; the section may be left out when the name is unambiguous: max_e
 
 
 def add_train_arguments(p: argparse.ArgumentParser) -> None:
-    from yolox_edu.train.config import PRESETS
+    from yolox_edu.train.experiment import EXPERIMENT_PRESETS
 
-    p.add_argument("--preset", default="demo", help=f"experiment preset: {', '.join(PRESETS)} (default demo)")
+    p.add_argument("--preset", default="demo",
+                   help=f"experiment preset: {', '.join(EXPERIMENT_PRESETS)} (default demo)")
     p.add_argument("--data", help="dataset folder in COCO layout (sets data.dir)")
     p.add_argument("--out", help="output folder for checkpoints, logs and metrics (sets out_dir)")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
@@ -49,7 +50,7 @@ def run_train(args: argparse.Namespace) -> int:
     import json
 
     from yolox_edu.train import distributed as D
-    from yolox_edu.train.config import experiment_preset, parse_overrides
+    from yolox_edu.train.experiment import experiment_preset, parse_overrides
     from yolox_edu.train.loop import fit
 
     overrides = parse_overrides(args.overrides)

@@ -31,7 +31,7 @@ from yolox_edu.eval.report import format_report, write_metrics
 from yolox_edu.eval.scores import CocoScores
 from yolox_edu.models import build_model_from_config
 from yolox_edu.train import distributed as D
-from yolox_edu.train.config import ExperimentConfig, config_from_dict, with_sections
+from yolox_edu.train.experiment import ExperimentConfig, config_from_dict, with_sections
 from yolox_edu.train.ema import ModelEMA, unwrap
 from yolox_edu.train.optim import build_optimizer
 from yolox_edu.train.schedule import yolox_lr

@@ -13,7 +13,7 @@ from typing import Any
 from yolox_edu.config import ModelConfig, apply_overrides, model_config
 
 __all__ = ["DataConfig", "AugConfig", "TrainConfig", "EvalConfig", "ExperimentConfig", "experiment_preset",
-           "PRESETS", "parse_overrides", "config_from_dict", "with_sections"]
+           "EXPERIMENT_PRESETS", "parse_overrides", "config_from_dict", "with_sections"]
 
 DATA_SAMPLES = Path(__file__).resolve().parents[2] / "data_samples"
 
@@ -139,7 +139,7 @@ def _demo() -> ExperimentConfig:
     return exp
 
 
-PRESETS = {
+EXPERIMENT_PRESETS = {
     "yolox-nano": lambda: _small("yolox-nano"),
     "yolox-tiny": lambda: _small("yolox-tiny"),
     "yolox-s": lambda: _coco("yolox-s"),
@@ -153,9 +153,9 @@ PRESETS = {
 
 def experiment_preset(name: str, overrides: dict[str, Any] | None = None) -> ExperimentConfig:
     """The preset ``name`` with dotted-key overrides applied (``{"train.max_epoch": 5}``)."""
-    if name not in PRESETS:
-        raise ValueError(f"unknown preset {name!r}; choose one of: {', '.join(PRESETS)}")
-    exp = PRESETS[name]()
+    if name not in EXPERIMENT_PRESETS:
+        raise ValueError(f"unknown preset {name!r}; choose one of: {', '.join(EXPERIMENT_PRESETS)}")
+    exp = EXPERIMENT_PRESETS[name]()
     return apply_overrides(exp, with_sections(overrides or {}))
 
 
