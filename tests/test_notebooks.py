@@ -2,7 +2,7 @@
 
 Fails when a notebook errors, was committed with outputs or execution counts, or runs past its budget
 (90 s on 2 cores; 09 trains and may take 150 s). Each notebook's wall time is printed (``-s`` or the
-``-ra`` summary shows it) and appended to ``$NOTEBOOK_TIMES`` when that is set.
+``-ra`` summary shows it) and appended to the file ``$NOTEBOOK_TIMES_FILE`` when that is set.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 DEFAULT_BUDGET_S = 90.0
 BUDGET_S = {"09": 150.0}  # the training notebook runs the demo preset briefly
 ALL = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+MIN_NOTEBOOKS = 13  # 00_welcome … 12_your_own_data at least; later chapters append numbers
 
 
 def _budget(path: Path) -> float:
@@ -31,10 +32,36 @@ def committed_outputs(nb: nbformat.NotebookNode) -> list[int]:
             if c.cell_type == "code" and (c.get("outputs") or c.get("execution_count") is not None)]
 
 
-def test_course_has_thirteen_numbered_notebooks():
-    numbers = [p.name[:2] for p in ALL]
-    assert numbers == sorted(set(numbers)), f"duplicate notebook numbers: {numbers}"
-    assert len(ALL) >= 1
+def times_file() -> Path | None:
+    """The file named by ``$NOTEBOOK_TIMES_FILE`` (None when unset); a value that looks like a flag
+    (``1``, ``yes``, ``-v``) is refused rather than written to as a file of that name."""
+    value = os.environ.get("NOTEBOOK_TIMES_FILE", "")
+    if not value:
+        return None
+    if value.startswith("-") or value.lower() in {"0", "1", "true", "false", "yes", "no", "on", "off"}:
+        raise ValueError(f"NOTEBOOK_TIMES_FILE={value!r} looks like a flag; it names the file the notebook "
+                         "times are appended to, e.g. NOTEBOOK_TIMES_FILE=/tmp/notebook_times.txt")
+    return Path(value)
+
+
+def test_numbered_notebooks_run_from_00_without_gaps():
+    numbers = [int(p.name[:2]) for p in ALL]
+    assert numbers == list(range(len(numbers))), f"numbers must run 00, 01, … without gaps or repeats: {numbers}"
+    assert len(numbers) >= MIN_NOTEBOOKS, f"expected at least {MIN_NOTEBOOKS} numbered notebooks, found {len(numbers)}"
+
+
+@pytest.mark.parametrize("value", ["1", "true", "-v", "ON"])
+def test_times_file_refuses_a_flag_like_value(value: str, monkeypatch):
+    monkeypatch.setenv("NOTEBOOK_TIMES_FILE", value)
+    with pytest.raises(ValueError, match="looks like a flag"):
+        times_file()
+
+
+def test_times_file_is_a_path_or_none(monkeypatch, tmp_path: Path):
+    monkeypatch.delenv("NOTEBOOK_TIMES_FILE", raising=False)
+    assert times_file() is None
+    monkeypatch.setenv("NOTEBOOK_TIMES_FILE", str(tmp_path / "times.txt"))
+    assert times_file() == tmp_path / "times.txt"
 
 
 @pytest.mark.parametrize("path", ALL, ids=[p.stem for p in ALL])
@@ -50,6 +77,7 @@ def test_notebook_committed_clean(path: Path):
 def test_notebook_runs(path: Path, tmp_path: Path):
     from nbclient import NotebookClient
 
+    times = times_file()  # refused before the run, not after it
     work = tmp_path / "notebooks"
     shutil.copytree(NOTEBOOKS, work, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "*.png"))
     nb = nbformat.read(work / path.name, as_version=4)
@@ -71,8 +99,8 @@ def test_notebook_runs(path: Path, tmp_path: Path):
     took = time.perf_counter() - start
     line = f"{path.name}: {took:.1f} s (budget {budget:.0f} s)"
     print(line)
-    if os.environ.get("NOTEBOOK_TIMES"):
-        with open(os.environ["NOTEBOOK_TIMES"], "a") as f:
+    if times is not None:
+        with open(times, "a") as f:
             f.write(line + "\n")
     if os.environ.get("NOTEBOOK_OUT"):  # keep the executed copy (figures to look at)
         out = Path(os.environ["NOTEBOOK_OUT"])
