@@ -36,10 +36,10 @@ try:
 except ImportError:  # profiling an older checkout (before the cache existed)
     cached_dataset = None
 
-# the modules themselves (``yolox_edu.data.mosaic`` as an attribute is the function of that name)
+# the modules themselves, imported by their dotted names
 our_augment, our_coco, our_dataset, our_mosaic, our_transforms, our_preprocess = (
     importlib.import_module(f"yolox_edu.{m}") for m in
-    ("data.augment", "data.coco", "data.dataset", "data.mosaic", "data.transforms", "preprocess"))
+    ("data.augment", "data.coco", "data.dataset", "data.mosaic_mixup", "data.transforms", "preprocess"))
 ROOT = Path(__file__).resolve().parents[1] / "data_samples"
 SOURCES = {"synth": (ROOT / "synth", "train"), "photos": (ROOT / "photos", "samples")}
 STAGES = ["decode", "resize", "mosaic compose", "warp", "MixUp", "HSV", "flip", "letterbox", "labels",

@@ -21,7 +21,7 @@ import torch
 
 from yolox_edu import build_model
 from yolox_edu.export import check_export, default_check_images, export_model, load_exported
-from yolox_edu.predict import as_image_tensor
+from yolox_edu.inference import as_image_tensor
 
 CASES = {"nano@416": ("yolox-nano", 416), "tiny@416": ("yolox-tiny", 416), "s@640": ("yolox-s", 640)}
 COLUMNS = ("eager fp32", "fused+cl", "torchscript", "onnxruntime")

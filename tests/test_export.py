@@ -23,7 +23,7 @@ from yolox_edu.export import (
 )
 from yolox_edu.models import MODEL_NAMES
 from yolox_edu.models.blocks import Bottleneck, ResLayer
-from yolox_edu.predict import as_image_tensor
+from yolox_edu.inference import as_image_tensor
 from yolox_edu.preprocess import letterbox
 
 pytest.importorskip("onnxruntime")

@@ -11,10 +11,17 @@ Boxes are in input pixels; ``cxcywh`` = (center x, center y, width, height), ``x
 """
 
 
-from yolox_edu.checkpoint import load_checkpoint, save_checkpoint
-from yolox_edu.models import MODEL_NAMES, build_model
-from yolox_edu.predict import predict
+from yolox_edu._lazy import group, lazy_exports
 
 __version__ = "0.1.0"
+
+# Nothing heavy is imported here: each name loads its module (and torch) the first time it is used, so that
+# ``yolox-edu --help`` and ``import yolox_edu`` are instant (PEP 562).
+_EXPORTS = {
+    **group(".checkpoint", "load_checkpoint", "save_checkpoint"),
+    **group(".models", "build_model", "MODEL_NAMES"),
+    **group(".inference", "predict"),
+}
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 __all__ = ["build_model", "MODEL_NAMES", "load_checkpoint", "save_checkpoint", "predict", "__version__"]

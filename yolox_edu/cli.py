@@ -65,8 +65,8 @@ def _predict_with_checkpoint(args: argparse.Namespace) -> tuple[list, list, list
     import torch
 
     from yolox_edu.checkpoint import build_model_for_checkpoint, load_checkpoint, read_checkpoint
+    from yolox_edu.inference import as_image_tensor, predict
     from yolox_edu.names import COCO_CLASSES, read_class_names
-    from yolox_edu.predict import as_image_tensor, predict
 
     model = build_model_for_checkpoint(args.model, read_checkpoint(args.ckpt), args.num_classes)
     num_classes = model.num_classes

@@ -1,38 +1,34 @@
 """Data: COCO datasets, augmentations (pure functions), training/validation loaders, synthetic shapes."""
 
-from .augment import (
-    affine_boxes,
-    affine_matrix,
-    clip_boxes,
-    hflip,
-    hflip_boxes,
-    hsv_jitter,
-    hsv_to_rgb,
-    letterbox_image,
-    random_affine,
-    random_affine_matrix,
-    resize_image,
-    rgb_to_hsv,
-    shift_hsv,
-    warp_affine,
-)
-from .cache import CACHE_MODES, CachedDataset, cached_dataset
-from .check import Problem, check_coco
-from .coco import CocoDataset, CocoSample, load_coco_json, read_image
-from .dataset import MosaicDataset, SampleKey, ValDataset
-from .loader import (
-    MultiScaleBatchSampler,
-    TrainLoader,
-    build_train_loader,
-    build_val_loader,
-    collate_samples,
-    multiscale_sizes,
-)
-from .mosaic import mixup, mosaic, mosaic_center, mosaic_warp
-from .paths import coco_paths
-from .subset import make_subset
-from .synth import SHAPES, make_synth
-from .transforms import MAX_LABELS, keep_boxes, pad_labels, to_chw_float, train_transform, val_transform
+from yolox_edu._lazy import group, lazy_exports
+
+# names load their module (and torch) on first use: importing the package stays instant
+_EXPORTS = {
+    **group(
+        ".augment",
+        "affine_boxes", "affine_matrix", "clip_boxes", "hflip", "hflip_boxes", "hsv_jitter", "hsv_to_rgb",
+        "letterbox_image", "random_affine", "random_affine_matrix", "resize_image", "rgb_to_hsv", "shift_hsv",
+        "warp_affine",
+    ),
+    **group(".cache", "CACHE_MODES", "CachedDataset", "cached_dataset"),
+    **group(".check", "Problem", "check_coco"),
+    **group(".coco", "CocoDataset", "CocoSample", "load_coco_json", "read_image"),
+    **group(".dataset", "MosaicDataset", "SampleKey", "ValDataset"),
+    **group(
+        ".loader",
+        "MultiScaleBatchSampler", "TrainLoader", "build_train_loader", "build_val_loader", "collate_samples",
+        "multiscale_sizes",
+    ),
+    **group(".mosaic_mixup", "mixup", "mosaic", "mosaic_center", "mosaic_warp"),
+    **group(".paths", "coco_paths"),
+    **group(".subset", "make_subset"),
+    **group(".synth", "SHAPES", "make_synth"),
+    **group(
+        ".transforms",
+        "MAX_LABELS", "keep_boxes", "pad_labels", "to_chw_float", "train_transform", "val_transform",
+    ),
+}
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 __all__ = [
     "CocoDataset", "CocoSample", "load_coco_json", "read_image", "coco_paths",

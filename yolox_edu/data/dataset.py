@@ -17,7 +17,7 @@ from torch.utils.data import get_worker_info
 
 from .augment import random_affine_matrix
 from .coco import CocoDataset
-from .mosaic import mixup, mosaic_center, mosaic_warp
+from .mosaic_mixup import mixup, mosaic_center, mosaic_warp
 from .transforms import MAX_LABELS, pad_labels, train_transform, val_transform
 
 __all__ = ["SampleKey", "MosaicDataset", "ValDataset"]
@@ -85,7 +85,7 @@ class MosaicDataset:
     def mosaic_sample(self, first, input_hw: tuple[int, int], rng: np.random.Generator
                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Mosaic of ``first`` and three random items with a random affine (one resampling pass, see
-        :func:`~yolox_edu.data.mosaic.mosaic_warp`), then MixUp (if it fires)."""
+        :func:`~yolox_edu.data.mosaic_mixup.mosaic_warp`), then MixUp (if it fires)."""
         others = [self.dataset[int(i)] for i in rng.integers(0, len(self.dataset), 3)]
         items = [first, *others]
         center = mosaic_center(rng, input_hw)

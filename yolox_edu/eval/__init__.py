@@ -7,48 +7,34 @@
 - ``plot_pr_curves`` / ``save_pr_curves``, ``format_report``, ``write_metrics``.
 """
 
-from yolox_edu.eval.ap import (
-    PRPoints,
-    box_iou_xywh,
-    evaluate_scratch,
-    interpolated_ap,
-    interpolated_precision,
-    match_detections,
-    pr_curve,
-    pr_points,
-    precision_recall,
-)
-from yolox_edu.eval.coco_eval import (
-    check_results,
-    coco_evaluate,
-    load_coco_gt,
-    load_results,
-    results_to_coco,
-    save_results,
-    validate_results,
-)
-from yolox_edu.eval.curves import plot_pr, plot_pr_curves, save_pr_curves
-from yolox_edu.eval.evaluator import (
-    CONF_THRESH,
-    NMS_THRESH,
-    detections_to_results,
-    evaluate_model,
-    gather_results,
-    predict_coco,
-    score_results,
-)
-from yolox_edu.eval.report import format_per_class, format_report, format_summary, write_metrics
-from yolox_edu.eval.scores import (
-    AREA_RANGES,
-    IOU_THRESHOLDS,
-    MAX_DETS,
-    METRIC_DEFINITIONS,
-    METRIC_KEYS,
-    RECALL_POINTS,
-    CocoScores,
-    category_info,
-    summarize,
-)
+from yolox_edu._lazy import group, lazy_exports
+
+# names load their module (and torch) on first use: importing the package stays instant
+_EXPORTS = {
+    **group(
+        ".ap",
+        "PRPoints", "box_iou_xywh", "evaluate_scratch", "interpolated_ap", "interpolated_precision",
+        "match_detections", "pr_curve", "pr_points", "precision_recall",
+    ),
+    **group(
+        ".coco_eval",
+        "check_results", "coco_evaluate", "load_coco_gt", "load_results", "results_to_coco", "save_results",
+        "validate_results",
+    ),
+    **group(".curves", "plot_pr", "plot_pr_curves", "save_pr_curves"),
+    **group(
+        ".evaluator",
+        "CONF_THRESH", "NMS_THRESH", "detections_to_results", "evaluate_model", "gather_results", "predict_coco",
+        "score_results",
+    ),
+    **group(".report", "format_per_class", "format_report", "format_summary", "write_metrics"),
+    **group(
+        ".scores",
+        "AREA_RANGES", "IOU_THRESHOLDS", "MAX_DETS", "METRIC_DEFINITIONS", "METRIC_KEYS", "RECALL_POINTS",
+        "CocoScores", "category_info", "summarize",
+    ),
+}
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 __all__ = [
     "box_iou_xywh", "match_detections", "precision_recall", "interpolated_precision", "interpolated_ap", "pr_curve",

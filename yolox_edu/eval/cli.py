@@ -13,14 +13,12 @@ from __future__ import annotations
 import argparse
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from yolox_edu.data.paths import coco_paths
-from yolox_edu.eval.coco_eval import load_coco_gt, load_results, save_results
-from yolox_edu.eval.curves import save_pr_curves
-from yolox_edu.eval.evaluator import CONF_THRESH, NMS_THRESH, evaluate_model, score_results
-from yolox_edu.eval.report import format_report, write_metrics
-from yolox_edu.eval.scores import CocoScores, category_info
-from yolox_edu.names import coco80_label_ids
+from yolox_edu.eval.protocol import CONF_THRESH, NMS_THRESH
+
+if TYPE_CHECKING:
+    from yolox_edu.eval.scores import CocoScores
 
 __all__ = ["add_parser", "run_eval", "load_model"]
 
@@ -96,6 +94,12 @@ def _input_size(args: argparse.Namespace, model) -> tuple[int, int]:
 
 
 def _score_model(args: argparse.Namespace, out: Path) -> tuple[CocoScores, dict]:
+    from yolox_edu.data.paths import coco_paths
+    from yolox_edu.eval.coco_eval import load_coco_gt, save_results
+    from yolox_edu.eval.evaluator import evaluate_model
+    from yolox_edu.eval.scores import category_info
+    from yolox_edu.names import coco80_label_ids
+
     if not args.ckpt:
         raise ValueError("give --ckpt FILE to evaluate a model, or --detections FILE to score a results file")
     ann, image_dir = coco_paths(args.data, args.split, args.ann, args.images)
@@ -118,6 +122,9 @@ def _score_model(args: argparse.Namespace, out: Path) -> tuple[CocoScores, dict]
 
 
 def _score_file(args: argparse.Namespace) -> tuple[CocoScores, dict]:
+    from yolox_edu.eval.coco_eval import load_coco_gt, load_results
+    from yolox_edu.eval.evaluator import score_results
+
     if args.ckpt:
         raise ValueError("give either --ckpt (run a model) or --detections (score a results file), not both")
     ann = _annotation_file(args)
@@ -127,6 +134,9 @@ def _score_file(args: argparse.Namespace) -> tuple[CocoScores, dict]:
 
 
 def run_eval(args: argparse.Namespace) -> int:
+    from yolox_edu.eval.curves import save_pr_curves
+    from yolox_edu.eval.report import format_report, write_metrics
+
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     scores, settings = _score_file(args) if args.detections else _score_model(args, out)

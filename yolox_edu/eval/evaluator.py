@@ -25,14 +25,13 @@ from tqdm import tqdm
 from yolox_edu.decode import Detections, postprocess
 from yolox_edu.eval.ap import evaluate_scratch
 from yolox_edu.eval.coco_eval import coco_evaluate
+from yolox_edu.eval.protocol import CONF_THRESH, NMS_THRESH
 from yolox_edu.eval.scores import CocoScores, category_info
 from yolox_edu.preprocess import letterbox, load_image, unletterbox_boxes
 
 __all__ = ["CONF_THRESH", "NMS_THRESH", "detections_to_results", "predict_coco", "gather_results",
            "evaluate_model", "score_results"]
 
-CONF_THRESH = 0.001  # published-numbers protocol
-NMS_THRESH = 0.65
 
 
 class LetterboxedImages(Dataset):

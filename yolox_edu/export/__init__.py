@@ -9,11 +9,17 @@ PyTorch, and run it (onnxruntime / ``torch.jit.load``) with the same pre- and po
 ONNX needs the optional extra: ``pip install -e '.[export]'``.
 """
 
-from yolox_edu.export.check import Comparison, ExportCheckError, check_export, default_check_images
-from yolox_edu.export.graph import OUTPUT_KINDS, ExportGraph, batched_postprocess, decode_flat
-from yolox_edu.export.info import ExportInfo
-from yolox_edu.export.runtime import ExportedModel, load_exported, predict_exported
-from yolox_edu.export.writer import DEFAULT_OPSET, FORMATS, export_model, require_onnx
+from yolox_edu._lazy import group, lazy_exports
+
+# names load their module (and torch) on first use: importing the package stays instant
+_EXPORTS = {
+    **group(".check", "Comparison", "ExportCheckError", "check_export", "default_check_images"),
+    **group(".graph", "OUTPUT_KINDS", "ExportGraph", "batched_postprocess", "decode_flat"),
+    **group(".info", "ExportInfo"),
+    **group(".runtime", "ExportedModel", "load_exported", "predict_exported"),
+    **group(".writer", "DEFAULT_OPSET", "FORMATS", "export_model", "require_onnx"),
+}
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 __all__ = ["export_model", "load_exported", "predict_exported", "check_export", "ExportCheckError", "Comparison",
            "ExportedModel", "ExportInfo", "ExportGraph", "batched_postprocess", "decode_flat", "OUTPUT_KINDS",

@@ -19,7 +19,7 @@ __all__ = ["add_parser", "run_export", "predict_with_file"]
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    from yolox_edu.export.writer import DEFAULT_OPSET, FORMATS
+    from yolox_edu.export.info import DEFAULT_OPSET, FORMATS
 
     p = subparsers.add_parser("export", help="export a model to ONNX or TorchScript, checked against PyTorch",
                               description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -76,7 +76,7 @@ def run_export(args: argparse.Namespace) -> int:
     from yolox_edu.export.check import ExportCheckError, check_export, default_check_images
     from yolox_edu.export.runtime import load_exported
     from yolox_edu.export.writer import export_model, require_onnx, validate_export_args
-    from yolox_edu.predict import as_image_tensor
+    from yolox_edu.inference import as_image_tensor
 
     if args.format == "onnx":
         require_onnx()  # before the slow part: say how to install
@@ -111,8 +111,8 @@ def run_export(args: argparse.Namespace) -> int:
 def predict_with_file(args: argparse.Namespace) -> tuple[list, list, list[str] | None]:
     """``predict --onnx FILE``: the images, their detections and the class names (for drawing)."""
     from yolox_edu.export.runtime import load_exported, predict_exported
+    from yolox_edu.inference import as_image_tensor
     from yolox_edu.names import COCO_CLASSES, read_class_names
-    from yolox_edu.predict import as_image_tensor
 
     exported = load_exported(args.onnx)
     info = exported.info

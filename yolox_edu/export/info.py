@@ -11,7 +11,10 @@ import dataclasses
 import json
 from dataclasses import dataclass, field
 
-__all__ = ["ExportInfo", "INPUT_CONVENTION", "OUTPUT_LAYOUTS", "EXTRA_FILE"]
+__all__ = ["ExportInfo", "INPUT_CONVENTION", "OUTPUT_LAYOUTS", "EXTRA_FILE", "FORMATS", "DEFAULT_OPSET"]
+
+FORMATS = ("onnx", "torchscript")
+DEFAULT_OPSET = 17  # onnxruntime >= 1.14 runs it; NonMaxSuppression, Resize and Slice are all stable there
 
 EXTRA_FILE = "yolox_edu.json"
 INPUT_CONVENTION = ("float32 (B, 3, H, W), values 0-255 (no mean/std normalisation), letterboxed: resized by "

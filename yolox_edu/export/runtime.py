@@ -1,5 +1,5 @@
 """Run an exported file: ONNX through onnxruntime, TorchScript through ``torch.jit.load``, and ``predict``
-with the same letterbox and postprocessing as the PyTorch path (``yolox_edu.predict``)."""
+with the same letterbox and postprocessing as the PyTorch path (``yolox_edu.inference``)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from yolox_edu.decode import Detections, postprocess
 from yolox_edu.export.graph import decode_flat, split_detections
 from yolox_edu.export.info import EXTRA_FILE, ExportInfo
 from yolox_edu.export.writer import require_onnx
-from yolox_edu.predict import ImageLike, as_image_tensor
+from yolox_edu.inference import ImageLike, as_image_tensor
 from yolox_edu.preprocess import letterbox, unletterbox_boxes
 
 __all__ = ["ExportedModel", "load_exported", "predict_exported"]

@@ -18,12 +18,10 @@ import torch
 from torch import nn
 
 from yolox_edu.export.graph import OUTPUT_NAMES, ExportGraph
-from yolox_edu.export.info import EXTRA_FILE, ExportInfo
+from yolox_edu.export.info import DEFAULT_OPSET, EXTRA_FILE, FORMATS, ExportInfo
 
 __all__ = ["FORMATS", "DEFAULT_OPSET", "export_model", "require_onnx", "INSTALL_HINT", "validate_export_args"]
 
-FORMATS = ("onnx", "torchscript")
-DEFAULT_OPSET = 17  # onnxruntime >= 1.14 runs it; NonMaxSuppression, Resize and Slice are all stable there
 INSTALL_HINT = "pip install -e '.[export]'  (or: pip install onnx onnxruntime)"
 
 

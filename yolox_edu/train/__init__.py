@@ -1,17 +1,16 @@
 """Training: configs and presets, lr schedule, EMA, optimizer, checkpoints, the loop, distributed."""
 
-from yolox_edu.train.experiment import ExperimentConfig, experiment_preset, parse_overrides
-from yolox_edu.train.ema import ModelEMA, ema_decay
-from yolox_edu.train.optim import build_optimizer, param_groups
-from yolox_edu.train.schedule import yolox_lr
+from yolox_edu._lazy import group, lazy_exports
+
+# names load their module (and torch) on first use: importing the package stays instant
+_EXPORTS = {
+    **group(".experiment", "ExperimentConfig", "experiment_preset", "parse_overrides"),
+    **group(".ema", "ModelEMA", "ema_decay"),
+    **group(".optim", "build_optimizer", "param_groups"),
+    **group(".schedule", "yolox_lr"),
+    **group(".loop", "fit"),
+}
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 __all__ = ["ExperimentConfig", "experiment_preset", "parse_overrides", "ModelEMA", "ema_decay", "build_optimizer",
            "param_groups", "yolox_lr", "fit"]
-
-
-def __getattr__(name: str):
-    if name == "fit":  # the loop imports data and eval; load it only when asked for
-        from yolox_edu.train.loop import fit
-
-        return fit
-    raise AttributeError(name)

@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from yolox_edu.data.augment import clip_boxes
-from yolox_edu.data.mosaic import mosaic
+from yolox_edu.data.mosaic_mixup import mosaic
 from yolox_edu.grading.harness import Fail, expect_array, expect_close, expect_true, graded
 from yolox_edu.train.schedule import yolox_lr
 
