@@ -5,6 +5,8 @@
 - ``evaluate_scratch`` with ``match_detections``, ``precision_recall``, ``interpolated_ap``: the same
   numbers, written out step by step.
 - ``plot_pr_curves`` / ``save_pr_curves``, ``format_report``, ``write_metrics``.
+- ``error_breakdown``, ``confusion_matrix``, ``threshold_sweep`` / ``pick_threshold``: what the errors are,
+  and which confidence threshold to deploy.
 """
 
 from yolox_edu._lazy import group, lazy_exports
@@ -23,6 +25,11 @@ _EXPORTS = {
     ),
     **group(".curves", "plot_pr", "plot_pr_curves", "save_pr_curves"),
     **group(
+        ".errors",
+        "ErrorBreakdown", "ImageErrors", "ThresholdSweep", "classify_image", "confusion_matrix", "error_breakdown",
+        "image_arrays", "pick_threshold", "threshold_sweep",
+    ),
+    **group(
         ".evaluator",
         "CONF_THRESH", "NMS_THRESH", "detections_to_results", "evaluate_model", "gather_results", "predict_coco",
         "score_results",
@@ -37,6 +44,8 @@ _EXPORTS = {
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 __all__ = [
+    "ErrorBreakdown", "ImageErrors", "ThresholdSweep", "classify_image", "confusion_matrix", "error_breakdown",
+    "image_arrays", "pick_threshold", "threshold_sweep",
     "box_iou_xywh", "match_detections", "precision_recall", "interpolated_precision", "interpolated_ap", "pr_curve",
     "PRPoints", "pr_points",
     "evaluate_scratch", "check_results", "coco_evaluate", "load_coco_gt", "load_results", "results_to_coco",

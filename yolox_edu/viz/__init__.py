@@ -2,6 +2,12 @@
 
 from yolox_edu.viz.aug_explorer import aug_explorer, augment_sample, plot_augment_sample
 from yolox_edu.viz.draw import class_color, draw_detections
+from yolox_edu.viz.errors import (
+    plot_confusion_matrix,
+    plot_error_breakdown,
+    plot_image_errors,
+    plot_threshold_sweep,
+)
 from yolox_edu.viz.figures import (
     as_display_image,
     class_legend,
@@ -24,4 +30,5 @@ __all__ = ["draw_detections", "class_color", "mpl_color", "as_display_image", "s
            "NMSOutcome", "explore_nms", "plot_nms", "nms_view", "demo_predictions", "nms_explorer",
            "aug_explorer", "augment_sample", "plot_augment_sample",
            "PRSource", "pr_view", "plot_pr_view", "pr_explorer", "read_log", "plot_training_log",
-           "SimOTAView", "simota_view", "simota_explorer", "plot_level_points"]
+           "SimOTAView", "simota_view", "simota_explorer", "plot_level_points",
+           "plot_image_errors", "plot_error_breakdown", "plot_confusion_matrix", "plot_threshold_sweep"]
