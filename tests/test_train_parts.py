@@ -4,8 +4,8 @@ import pytest
 import torch
 
 from yolox_edu import build_model
-from yolox_edu.train.experiment import config_from_dict, experiment_preset, parse_overrides
 from yolox_edu.train.ema import ModelEMA, ema_decay
+from yolox_edu.train.experiment import config_from_dict, experiment_preset, parse_overrides
 from yolox_edu.train.optim import build_optimizer, param_groups
 from yolox_edu.train.schedule import yolox_lr
 
@@ -109,3 +109,34 @@ def test_warns_when_loader_workers_and_threads_exceed_the_cores():
         warnings.simplefilter("error")
         assert not warn_if_oversubscribed(0, cpu)
         assert not warn_if_oversubscribed(many, torch.device("cuda"))
+
+
+def test_ambiguous_short_key_is_an_error_naming_both_dotted_keys():
+    from yolox_edu.errors import UsageError
+
+    with pytest.raises(UsageError, match=r"--set batch_size is ambiguous.*data\.batch_size or eval\.batch_size"):
+        experiment_preset("demo", {"batch_size": 64})
+    exp = experiment_preset("demo", {"data.batch_size": 64, "max_epoch": 5})  # dotted and unambiguous keys work
+    assert (exp.data.batch_size, exp.eval.batch_size, exp.train.max_epoch) == (64, 16, 5)
+
+
+def test_override_values_are_checked_against_the_field_type():
+    from yolox_edu.errors import UsageError
+
+    with pytest.raises(UsageError, match=r"--set: config key 'train.max_epoch' expects int, got 'abc'"):
+        experiment_preset("demo", parse_overrides(["max_epoch=abc"]))
+    with pytest.raises(UsageError, match="expects bool"):
+        experiment_preset("demo", {"train.ema": "no"})
+    with pytest.raises(UsageError, match=r"aug.mosaic_scale"):
+        experiment_preset("demo", {"aug.mosaic_scale": (0.5, 1.0, 2.0)})  # two numbers, not three
+    exp = experiment_preset("demo", parse_overrides(["train.warmup_lr=1", "aug.random_size=[8, 12]",
+                                                     "data.train_split=2017", "data.cache_dir=None"]))
+    assert exp.train.warmup_lr == 1.0 and isinstance(exp.train.warmup_lr, float)
+    assert exp.aug.random_size == (8, 12) and exp.data.train_split == "2017" and exp.data.cache_dir is None
+
+
+def test_unknown_key_error_mentions_set():
+    with pytest.raises(KeyError, match=r"--set.*train\.max_epochs"):
+        experiment_preset("demo", {"train.max_epochs": 3})
+    with pytest.raises(KeyError, match=r"--set max_epochs: unknown config key"):
+        experiment_preset("demo", {"max_epochs": 3})

@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from yolox_edu.config import ModelConfig, apply_overrides, model_config
+from yolox_edu.errors import ConfigKeyError, UsageError
 
 __all__ = ["DataConfig", "AugConfig", "TrainConfig", "EvalConfig", "ExperimentConfig", "experiment_preset",
-           "EXPERIMENT_PRESETS", "parse_overrides", "config_from_dict", "with_sections"]
+           "EXPERIMENT_PRESETS", "parse_overrides", "config_from_dict", "with_sections", "override"]
 
 DATA_SAMPLES = Path(__file__).resolve().parents[2] / "data_samples"
 
@@ -154,20 +155,56 @@ EXPERIMENT_PRESETS = {
 def experiment_preset(name: str, overrides: dict[str, Any] | None = None) -> ExperimentConfig:
     """The preset ``name`` with dotted-key overrides applied (``{"train.max_epoch": 5}``)."""
     if name not in EXPERIMENT_PRESETS:
-        raise ValueError(f"unknown preset {name!r}; choose one of: {', '.join(EXPERIMENT_PRESETS)}")
-    exp = EXPERIMENT_PRESETS[name]()
-    return apply_overrides(exp, with_sections(overrides or {}))
+        raise UsageError(f"unknown preset {name!r}; choose one of: {', '.join(EXPERIMENT_PRESETS)}")
+    return override(EXPERIMENT_PRESETS[name](), overrides or {})
 
 
-SHORT_KEYS = {f.name: section for section, cls in (("train", TrainConfig), ("data", DataConfig),
-              ("aug", AugConfig), ("eval", EvalConfig)) for f in dataclasses.fields(cls)}
+SECTIONS = {"train": TrainConfig, "data": DataConfig, "aug": AugConfig, "eval": EvalConfig}
+
+
+def _short_keys() -> dict[str, tuple[str, ...]]:
+    """Field name → the sections that have it (``"batch_size": ("data", "eval")``)."""
+    out: dict[str, tuple[str, ...]] = {}
+    for section, cls in SECTIONS.items():
+        for f in dataclasses.fields(cls):
+            out[f.name] = (*out.get(f.name, ()), section)
+    return out
+
+
+SHORT_KEYS = _short_keys()
+
+
+def override(exp: ExperimentConfig, overrides: dict[str, Any]) -> ExperimentConfig:
+    """A copy of ``exp`` with ``--set``-style overrides (short or dotted keys, type-checked) applied;
+    errors name ``--set`` and the key."""
+    try:
+        return apply_overrides(exp, with_sections(overrides))
+    except UsageError as e:
+        if str(e).startswith("--set"):
+            raise
+        raise type(e)(f"--set: {e}") from None
 
 
 def with_sections(overrides: dict[str, Any]) -> dict[str, Any]:
-    """Let unambiguous top-level names reach their section: ``max_epoch`` → ``train.max_epoch``."""
+    """Let unambiguous short names reach their section: ``max_epoch`` → ``train.max_epoch``.
+
+    A name in two sections (``batch_size``: ``data.batch_size`` and ``eval.batch_size``) is refused, and
+    so is a name in none; both errors name ``--set`` and the dotted keys to write instead."""
     top = {f.name for f in dataclasses.fields(ExperimentConfig)}
-    return {(k if "." in k or k in top or k not in SHORT_KEYS else f"{SHORT_KEYS[k]}.{k}"): v
-            for k, v in overrides.items()}
+    out = {}
+    for key, value in overrides.items():
+        if "." in key or key in top:
+            out[key] = value
+            continue
+        sections = SHORT_KEYS.get(key, ())
+        if not sections:
+            raise ConfigKeyError(f"--set {key}: unknown config key; use a dotted key such as train.max_epoch or "
+                                 f"data.batch_size (yolox-edu train --print-config lists them all)")
+        if len(sections) > 1:
+            choices = " or ".join(f"{s}.{key}" for s in sections)
+            raise ConfigKeyError(f"--set {key} is ambiguous: it could be {choices}; write the dotted key")
+        out[f"{sections[0]}.{key}"] = value
+    return out
 
 
 def parse_overrides(items: list[str]) -> dict[str, Any]:
@@ -176,7 +213,7 @@ def parse_overrides(items: list[str]) -> dict[str, Any]:
     for item in items:
         key, sep, text = item.partition("=")
         if not sep or not key.strip():
-            raise ValueError(f"--set expects KEY=VALUE, got {item!r}")
+            raise UsageError(f"--set expects KEY=VALUE, got {item!r}")
         try:
             value = ast.literal_eval(text.strip())
         except (ValueError, SyntaxError):

@@ -20,7 +20,6 @@ from torch import nn
 from tqdm import tqdm
 
 from yolox_edu.checkpoint import load_checkpoint, read_checkpoint
-from yolox_edu.config import apply_overrides
 from yolox_edu.data import CocoDataset, MosaicDataset, build_train_loader, coco_paths, multiscale_sizes
 from yolox_edu.data.cache import cached_dataset
 from yolox_edu.data.check import check_train_val
@@ -31,8 +30,8 @@ from yolox_edu.eval.report import format_report, write_metrics
 from yolox_edu.eval.scores import CocoScores
 from yolox_edu.models import build_model_from_config
 from yolox_edu.train import distributed as D
-from yolox_edu.train.experiment import ExperimentConfig, config_from_dict, with_sections
 from yolox_edu.train.ema import ModelEMA, unwrap
+from yolox_edu.train.experiment import ExperimentConfig, config_from_dict, override
 from yolox_edu.train.optim import build_optimizer
 from yolox_edu.train.schedule import yolox_lr
 from yolox_edu.train.state import restore_rng, save_training_state
@@ -315,7 +314,7 @@ def fit(exp: ExperimentConfig | None = None, *, resume_from: str | Path | None =
     if exp is None:
         raise ValueError("give an experiment config or a checkpoint to resume from")
     if overrides:
-        exp = apply_overrides(exp, with_sections(overrides))
+        exp = override(exp, overrides)
     tr = setup(exp)
     if resume_from is not None:
         resume(tr, resume_from)
