@@ -141,7 +141,8 @@ def test_cli_model_perfect(dataset, tmp_path, monkeypatch, capsys, impl):
     assert sorted(p.name for p in (out / "pr_curves").iterdir()) == [
         "pr_00_red_thing.png", "pr_01_green_thing.png", "pr_all.png"]
     printed = capsys.readouterr().out
-    assert "100.00" in printed and "red thing" in printed and f"ap_impl={impl}" in printed
+    assert "= 1.000" in printed and "fractions of 1" in printed
+    assert "red thing" in printed and f"ap_impl={impl}" in printed
 
 
 def test_cli_scores_results_file(dataset, tmp_path):

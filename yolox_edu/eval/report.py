@@ -8,7 +8,7 @@ from typing import Any
 
 from yolox_edu.eval.scores import METRIC_DEFINITIONS, METRIC_KEYS, CocoScores
 
-__all__ = ["format_summary", "format_per_class", "format_report", "write_metrics"]
+__all__ = ["SCALE_NOTE", "format_summary", "format_per_class", "format_report", "write_metrics"]
 
 def _describe(key: str) -> str:
     """COCOeval.summarize's description of a metric, e.g. ``AP @[IoU=0.50      | area=   all | maxDets=100]``."""
@@ -17,20 +17,26 @@ def _describe(key: str) -> str:
     return f"{kind.upper()} @[IoU={iou_text:<9} | area={area:>6} | maxDets={max_det:>3}]"
 
 
-def _pct(value: float) -> str:
-    return "   n/a" if value < 0 else f"{100 * value:6.2f}"
+# One convention everywhere (this report, metrics.json, log.jsonl, the notebooks): fractions of 1, as
+# pycocotools' COCOeval prints them. Papers and model zoos quote the same numbers × 100 ("40.5 AP").
+SCALE_NOTE = "AP and AR as fractions of 1, as COCOeval prints them (papers quote × 100: 0.405 → 40.5 AP)"
+
+
+def _frac(value: float) -> str:
+    return "  n/a" if value < 0 else f"{value:5.3f}"
 
 
 def format_summary(scores: CocoScores) -> str:
-    """COCO's 12 summary lines, in percent ("n/a" where undefined)."""
-    return "\n".join(f"{key:>6} {_describe(key)} = {_pct(scores.metrics[key])}" for key in METRIC_KEYS)
+    """A line naming the scale, then COCO's 12 summary lines as fractions of 1 ("n/a" where undefined)."""
+    lines = [f"{key:>6} {_describe(key)} = {_frac(scores.metrics[key])}" for key in METRIC_KEYS]
+    return "\n".join([SCALE_NOTE, *lines])
 
 
 def format_per_class(scores: CocoScores, columns: int = 3) -> str:
-    """Per-class AP@[.50:.95] in percent, ``columns`` (class, AP) pairs per row."""
+    """Per-class AP@[.50:.95] as fractions of 1, ``columns`` (class, AP) pairs per row."""
     width = max([len(n) for n in scores.class_names] + [5])
-    cells = [f"{name:<{width}} {_pct(ap)}" for name, ap in scores.per_class.items()]
-    header = "   ".join([f"{'class':<{width}} {'AP':>6}"] * min(columns, max(len(cells), 1)))
+    cells = [f"{name:<{width}} {_frac(ap)}" for name, ap in scores.per_class.items()]
+    header = "   ".join([f"{'class':<{width}} {'AP':>5}"] * min(columns, max(len(cells), 1)))
     rows = ["   ".join(cells[i:i + columns]) for i in range(0, len(cells), columns)]
     return "\n".join([header, "-" * len(header), *rows])
 
