@@ -163,6 +163,22 @@ def test_label_problems_name_the_classic_mistakes():
     assert "image_ids that no image has" in label_problems(lost, "a.json")[0].message
 
 
+def test_label_problems_catch_centre_boxes_when_an_object_nears_the_edge():
+    from yolox_edu.data.check import label_problems
+
+    # true boxes (xywh) in a 100 × 80 image: one touching the left edge, one near the right edge
+    true = [[0, 10, 30, 20], [75, 50, 20, 25]]
+    centres = [[x + w / 2, y + h / 2, w, h] for x, y, w, h in true]  # [[15, 20, 30, 20], [85, 62.5, 20, 25]]
+    assert label_problems(_coco(true), "a.json") == []
+    found = label_problems(_coco(centres), "a.json")  # 85 + 20 > 100: overflows as xywh, fits as centres
+    assert len(found) == 1 and "[centre x, centre y, width, height]" in found[0].message
+    assert "x = cx - width / 2" in found[0].message
+    inside = [[x + w / 2, y + h / 2, w, h] for x, y, w, h in [[20, 10, 30, 20], [40, 30, 20, 25]]]
+    assert label_problems(_coco(inside), "a.json") == []  # no object near the right/bottom edge: undetectable
+    sloppy = [[0, 10, 30, 20], [75, 50, 26.5, 25]]  # real xywh, one box 1.5 px past the edge
+    assert label_problems(_coco(sloppy), "a.json") == []  # x = 0 cannot be a centre: not flagged
+
+
 def test_label_problems_quiet_on_real_data():
     from yolox_edu.data.check import label_problems
     from yolox_edu.data.coco import load_coco_json

@@ -2,7 +2,7 @@
 
 ``check_coco`` checks one split (json + image folder); ``find_splits`` lists the splits of a dataset
 folder; ``category_mismatch`` compares two splits' categories; ``label_problems`` finds the dataset-wide
-mistakes that train a detector on nothing (no boxes, normalised or [x1, y1, x2, y2] boxes). The
+mistakes that train a detector on nothing (no boxes, normalised, [x1, y1, x2, y2] or centre boxes). The
 trainer calls the last two before it starts, so it refuses the same data ``yolox-edu data check`` flags.
 """
 
@@ -81,10 +81,23 @@ def _looks_xyxy(boxes: list[list[float]], sizes: list[tuple], tol: float) -> boo
     return overflow and as_xyxy
 
 
+def _looks_cxcywh(boxes: list[list[float]], sizes: list[tuple], tol: float) -> bool:
+    """Some boxes overflow the right or bottom edge as [x, y, w, h], yet every box fits its image when read
+    as [centre x, centre y, w, h]: YOLO-style centres (in pixels) written where COCO wants the top-left
+    corner. Undetectable when no object comes within half its size of the right or bottom edge."""
+    overflow = any(W is not None and (x + w > W + tol or y + h > H + tol) for (x, y, w, h), (W, H) in zip(boxes, sizes))
+    as_centres = all(w > 0 and h > 0 and x - w / 2 >= -tol and y - h / 2 >= -tol
+                     and (W is None or (x + w / 2 <= W + tol and y + h / 2 <= H + tol))
+                     for (x, y, w, h), (W, H) in zip(boxes, sizes))
+    return overflow and as_centres
+
+
 def label_problems(data: dict, ann_file: str | Path, tol: float = 1.0) -> list[Problem]:
     """Dataset-wide label mistakes that leave a detector with nothing (or the wrong thing) to learn:
     no boxes on any image, boxes given as fractions of the image (YOLO txt style), and boxes written
-    as [x1, y1, x2, y2] where COCO's bbox is [x, y, width, height] in pixels."""
+    as [x1, y1, x2, y2] or as [centre x, centre y, w, h] where COCO's bbox is [x, y, width, height] in
+    pixels from the top-left corner. Centres are caught only when some object lies within half its size
+    of the right or bottom edge (then its box overflows); otherwise the json looks valid."""
     where = str(ann_file)
     images = {im["id"]: im for im in data["images"]}
     anns = [a for a in data["annotations"] if a["image_id"] in images]
@@ -102,6 +115,11 @@ def label_problems(data: dict, ann_file: str | Path, tol: float = 1.0) -> list[P
         return [Problem(where, "boxes look like [x1, y1, x2, y2]: some overflow their image as [x, y, width, "
                                "height], and all of them fit as corners; COCO's bbox is [x, y, width, height], "
                                "so convert with width = x2 - x1, height = y2 - y1")]
+    if boxes and _looks_cxcywh(boxes, sizes, tol):
+        return [Problem(where, "boxes look like [centre x, centre y, width, height]: some overflow the right or "
+                               "bottom edge of their image as [x, y, width, height], and all of them fit when read "
+                               "as centres; COCO's bbox starts at the top-left corner, so convert with "
+                               "x = cx - width / 2, y = cy - height / 2")]
     return []
 
 
