@@ -22,6 +22,7 @@ _EXPORTS = {
     **group(".mosaic_mixup", "mixup", "mosaic", "mosaic_center", "mosaic_warp"),
     **group(".paths", "coco_paths"),
     **group(".subset", "make_subset"),
+    **group(".stats", "DatasetStats", "dataset_stats"),
     **group(".synth", "SHAPES", "make_synth"),
     **group(
         ".transforms",
@@ -31,6 +32,7 @@ _EXPORTS = {
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 __all__ = [
+    "DatasetStats", "dataset_stats",
     "CocoDataset", "CocoSample", "load_coco_json", "read_image", "coco_paths",
     "resize_image", "letterbox_image", "clip_boxes", "hflip", "hflip_boxes", "shift_hsv", "hsv_jitter",
     "rgb_to_hsv", "hsv_to_rgb",

@@ -1,6 +1,7 @@
 """Drawing helpers and interactive explorers for the course."""
 
 from yolox_edu.viz.aug_explorer import aug_explorer, augment_sample, plot_augment_sample
+from yolox_edu.viz.dataset import plot_dataset_stats
 from yolox_edu.viz.draw import class_color, draw_detections
 from yolox_edu.viz.errors import (
     plot_confusion_matrix,
@@ -31,4 +32,5 @@ __all__ = ["draw_detections", "class_color", "mpl_color", "as_display_image", "s
            "aug_explorer", "augment_sample", "plot_augment_sample",
            "PRSource", "pr_view", "plot_pr_view", "pr_explorer", "read_log", "plot_training_log",
            "SimOTAView", "simota_view", "simota_explorer", "plot_level_points",
-           "plot_image_errors", "plot_error_breakdown", "plot_confusion_matrix", "plot_threshold_sweep"]
+           "plot_image_errors", "plot_error_breakdown", "plot_confusion_matrix", "plot_threshold_sweep",
+           "plot_dataset_stats"]
