@@ -1,10 +1,15 @@
 """Training and validation datasets that produce model-ready samples.
 
 ``MosaicDataset[key]`` returns ``(image (3, H, W) float32 0–255 RGB, targets (max_labels, 5) float32,
-info (orig_h, orig_w, image_id))``. A key is a plain index, or a :class:`SampleKey` ``(index, input_hw,
-mosaic, seed)`` as yielded by :class:`~yolox_edu.data.loader.MultiScaleBatchSampler`: the key carries
-the input size, the mosaic switch and the random seed, so they reach DataLoader worker processes
-without shared state and the same key always gives the same sample, whatever the number of workers.
+info (orig_h, orig_w, image_id))``; with ``output="uint8"`` the image is (3, H, W) uint8 (4× less to send
+between processes; the trainer makes it float on its device), with ``output="plan"`` it is a
+:class:`~yolox_edu.data.device_plan.SamplePlan` that :func:`~yolox_edu.data.device_augment.augment_batch`
+turns into the same image on the training device (same boxes, pixels up to interpolation rounding).
+
+A key is a plain index, or a :class:`SampleKey` ``(index, input_hw, mosaic, seed)`` as yielded by
+:class:`~yolox_edu.data.loader.MultiScaleBatchSampler`: the key carries the input size, the mosaic switch
+and the random seed, so they reach DataLoader worker processes without shared state and the same key
+always gives the same sample, whatever the number of workers.
 """
 
 from __future__ import annotations
@@ -17,10 +22,13 @@ from torch.utils.data import get_worker_info
 
 from .augment import random_affine_matrix
 from .coco import CocoDataset
+from .device_plan import SamplePlan, plan_sample
 from .mosaic_mixup import mixup, mosaic_center, mosaic_warp
 from .transforms import MAX_LABELS, pad_labels, train_transform, val_transform
 
-__all__ = ["SampleKey", "MosaicDataset", "ValDataset"]
+__all__ = ["SampleKey", "MosaicDataset", "ValDataset", "OUTPUTS"]
+
+OUTPUTS = ("float", "uint8", "plan")  # what MosaicDataset[key] returns as the image, see the module docstring
 
 
 class SampleKey(NamedTuple):
@@ -38,13 +46,18 @@ class MosaicDataset:
     Defaults are the official s/m/l/x recipe; nano/tiny use ``mosaic_scale=(0.5, 1.5)``,
     ``mixup_prob=0`` (and nano ``mosaic_prob=0.5``). ``close_mosaic()`` turns Mosaic and MixUp off for
     plain-index access; inside a DataLoader the sampler's ``mosaic`` flag decides (see loader.py).
+    ``output`` ("float", "uint8" or "plan") is the image type returned (module docstring); same keys,
+    same draws and same targets whichever it is.
     """
 
     def __init__(self, dataset: CocoDataset, input_hw: tuple[int, int] = (640, 640), mosaic_prob: float = 1.0,
                  mixup_prob: float = 1.0, degrees: float = 10.0, translate: float = 0.1,
                  mosaic_scale: tuple[float, float] = (0.1, 2.0), mixup_scale: tuple[float, float] = (0.5, 1.5),
                  shear: float = 2.0, hsv_prob: float = 1.0, flip_prob: float = 0.5,
-                 max_labels: int = MAX_LABELS, seed: int | None = None) -> None:
+                 max_labels: int = MAX_LABELS, seed: int | None = None, output: str = "float") -> None:
+        if output not in OUTPUTS:
+            raise ValueError(f"MosaicDataset output must be one of {', '.join(OUTPUTS)}, got {output!r}")
+        self.output = output
         self.dataset, self.input_hw = dataset, tuple(input_hw)
         self.mosaic_prob, self.mixup_prob = mosaic_prob, mixup_prob
         self.affine = dict(degrees=degrees, translate=translate, scale_range=tuple(mosaic_scale), shear=shear)
@@ -69,7 +82,9 @@ class MosaicDataset:
             self._seeds, self._seeded_for = np.random.default_rng([self._base_seed, worker.seed]), worker.seed
         return SampleKey(int(key), self.input_hw, self.enable_mosaic, int(self._seeds.integers(2**63)))
 
-    def __getitem__(self, key: int | SampleKey) -> tuple[Tensor, Tensor, tuple[int, int, int]]:
+    def __getitem__(self, key: int | SampleKey) -> tuple[Tensor | SamplePlan, Tensor, tuple[int, int, int]]:
+        if self.output == "plan":
+            return plan_sample(self, key)
         index, input_hw, use_mosaic, seed = self._key(key)
         rng = np.random.default_rng(seed)
         sample = self.dataset[index]
@@ -79,7 +94,7 @@ class MosaicDataset:
         else:
             image, boxes, labels = sample.image, sample.boxes, sample.labels
         image, targets = train_transform(image, boxes, labels, input_hw, rng, self.hsv_prob, self.flip_prob,
-                                         self.max_labels)
+                                         self.max_labels, uint8=self.output == "uint8")
         return image, targets, info
 
     def mosaic_sample(self, first, input_hw: tuple[int, int], rng: np.random.Generator

@@ -29,6 +29,7 @@ from torch import Tensor
 from torch.utils.data import BatchSampler, DataLoader, DistributedSampler, RandomSampler, Sampler
 
 from .dataset import MosaicDataset, SampleKey, ValDataset
+from .device_plan import PlanBatch, SamplePlan, collate_plans
 
 __all__ = ["MultiScaleBatchSampler", "multiscale_sizes", "collate_samples", "worker_init", "TrainLoader",
            "build_train_loader", "build_val_loader"]
@@ -88,11 +89,13 @@ class MultiScaleBatchSampler(Sampler[list[SampleKey]]):
             yield [SampleKey(int(i), size, self.mosaic, int(s)) for i, s in zip(batch, seeds)]
 
 
-def collate_samples(batch: list[tuple[Tensor, Tensor, tuple]]) -> tuple[Tensor, Tensor, Tensor]:
-    """Stack samples: images (B, 3, H, W) float32, targets (B, max_labels, 5), infos (B, 3) int64
-    with columns (orig_h, orig_w, image_id)."""
+def collate_samples(batch: list[tuple[Tensor, Tensor, tuple]]) -> tuple[Tensor | PlanBatch, Tensor, Tensor]:
+    """Stack samples: images (B, 3, H, W) (float32 or uint8, as the dataset gives them; plans of the
+    device path become one :class:`~yolox_edu.data.device_plan.PlanBatch`), targets (B, max_labels, 5),
+    infos (B, 3) int64 with columns (orig_h, orig_w, image_id)."""
     images, targets, infos = zip(*batch)
-    return torch.stack(images), torch.stack(targets), torch.tensor(infos, dtype=torch.int64)
+    stacked = collate_plans(list(images)) if isinstance(images[0], SamplePlan) else torch.stack(images)
+    return stacked, torch.stack(targets), torch.tensor(infos, dtype=torch.int64)
 
 
 def worker_init(worker_id: int) -> None:

@@ -14,7 +14,7 @@ from torch import Tensor
 from ..boxes import xyxy_to_cxcywh
 from .augment import hflip_boxes, hsv_jitter, letterbox_image
 
-__all__ = ["MAX_LABELS", "to_chw_float", "keep_boxes", "pad_labels", "train_transform", "val_transform"]
+__all__ = ["MAX_LABELS", "to_chw_float", "to_chw_uint8", "keep_boxes", "pad_labels", "train_transform", "val_transform"]
 
 MAX_LABELS = 120  # padded target rows per training image
 
@@ -27,6 +27,13 @@ def to_chw_float(image: np.ndarray, flip: bool = False) -> Tensor:
     out = np.empty((3, *image.shape[:2]), np.float32)  # (3, h, w)
     np.copyto(out, (image[:, ::-1] if flip else image).transpose(2, 0, 1))
     return torch.from_numpy(out)
+
+
+def to_chw_uint8(image: np.ndarray, flip: bool = False) -> Tensor:
+    """(h, w, 3) uint8 → (3, h, w) uint8 tensor (a channels-last view of one contiguous copy), mirrored
+    left-right if ``flip``. The batch crosses process boundaries in uint8 and becomes float on the device."""
+    out = np.ascontiguousarray(image[:, ::-1] if flip else image)  # (h, w, 3)
+    return torch.from_numpy(out).permute(2, 0, 1)
 
 
 def keep_boxes(boxes: np.ndarray, min_size: float = 1.0) -> np.ndarray:
@@ -49,12 +56,14 @@ def pad_labels(boxes: np.ndarray, labels: np.ndarray, max_labels: int = MAX_LABE
 
 def train_transform(image: np.ndarray, boxes: np.ndarray, labels: np.ndarray, input_hw: tuple[int, int],
                     rng: np.random.Generator, hsv_prob: float = 1.0, flip_prob: float = 0.5,
-                    max_labels: int = MAX_LABELS, min_size: float = 1.0) -> tuple[Tensor, Tensor]:
+                    max_labels: int = MAX_LABELS, min_size: float = 1.0, uint8: bool = False
+                    ) -> tuple[Tensor, Tensor]:
     """HSV jitter (prob ``hsv_prob``), horizontal flip (prob ``flip_prob``), letterbox to ``input_hw``,
     drop boxes whose shorter side is ≤ ``min_size`` px, pad to ``max_labels``.
 
     If boxes were given but none survive, the input image (without HSV/flip) is used instead, as the
-    official; unlike the official, degenerate boxes are never returned.
+    official; unlike the official, degenerate boxes are never returned. ``uint8=True`` returns the image
+    as (3, H, W) uint8 (same values).
 
     Shapes: image (h, w, 3) uint8, boxes (N, 4) xyxy → image (3, H, W) float32, targets (max_labels, 5).
     """
@@ -71,7 +80,8 @@ def train_transform(image: np.ndarray, boxes: np.ndarray, labels: np.ndarray, in
         out, r = letterbox_image(image, input_hw)
         out_boxes, flip_at_end = boxes * r, False
         keep = keep_boxes(out_boxes, min_size)
-    return to_chw_float(out, flip_at_end), pad_labels(out_boxes[keep], labels[keep], max_labels)
+    image_out = (to_chw_uint8 if uint8 else to_chw_float)(out, flip_at_end)
+    return image_out, pad_labels(out_boxes[keep], labels[keep], max_labels)
 
 
 def val_transform(image: np.ndarray, input_hw: tuple[int, int]) -> tuple[Tensor, float]:
