@@ -80,6 +80,24 @@ def test_non_finite_loss_stops_and_keeps_last_good_checkpoint(tiny_data, tmp_pat
                                           if v.is_floating_point())
 
 
+def test_stop_and_resume_mid_epoch_matches_an_uninterrupted_run(tiny_data, tmp_path):
+    """fit(stop_at=6) leaves epoch 2 half done with last.pth at step 6; resuming from it gives the same
+    losses at every step and the same final weights as a run that never stopped (same process, CPU)."""
+    full, part = tmp_path / "full", tmp_path / "part"
+    metrics = loop.fit(_exp(tiny_data, full), progress=False)
+    assert loop.fit(_exp(tiny_data, part), progress=False, stop_at=6) == {}
+    saved = torch.load(part / "last.pth", weights_only=True)
+    assert (saved["epoch"], saved["iter_in_epoch"], saved["iteration"]) == (1, 2, 6)
+    assert loop.fit(resume_from=part / "last.pth", progress=False) == metrics
+    losses = ("total", "iou", "obj", "cls", "l1", "num_fg", "lr", "size")
+    steps = {name: [tuple(r[k] for k in losses) for r in _log(out) if r["type"] == "train"]
+             for name, out in (("full", full), ("part", part))}
+    assert len(steps["full"]) == 12 and steps["part"] == steps["full"]
+    a, b = (torch.load(out / "last.pth", weights_only=True) for out in (full, part))
+    for key in ("model", "train_model"):
+        assert all(torch.equal(a[key][name], b[key][name]) for name in a[key]), key
+
+
 def _train_cmd(data, out, *extra):
     sets = [f"{k}={v}" for k, v in {**TINY, "save_interval_iters": 1}.items()]
     args = [sys.executable, "-m", "yolox_edu.train", "--preset", "demo", "--data", str(data), "--out", str(out),

@@ -55,12 +55,15 @@ class MultiScaleBatchSampler(Sampler[list[SampleKey]]):
         self.input_hw, self.size_range, self.change_every = tuple(input_hw), size_range, change_every
         self.stride, self.seed, self.mosaic, self.epoch = stride, seed, mosaic, 0
         self.rank = getattr(sampler, "rank", 0)
-        self.skip_batches = 0  # resume mid-epoch: draw but do not yield the first batches (see __iter__)
+        self.skip_batches = 0  # resume mid-epoch: draw but do not yield the first batches (set_epoch's skip)
 
-    def set_epoch(self, epoch: int) -> None:
+    def set_epoch(self, epoch: int, skip: int = 0) -> None:
         """Call before each epoch (as with DistributedSampler): order, sizes and seeds depend only on
-        (seed, epoch), so iterating twice in one epoch repeats it exactly."""
-        self.epoch = epoch
+        (seed, epoch), so iterating twice in one epoch repeats it exactly. ``skip`` batches are drawn
+        but not yielded (resuming mid-epoch: the remaining batches are the ones the run would have had)."""
+        if skip < 0:
+            raise ValueError(f"skip must be >= 0, got {skip}")
+        self.epoch, self.skip_batches = epoch, skip
         if hasattr(self.sampler, "set_epoch"):
             self.sampler.set_epoch(epoch)
 
@@ -108,8 +111,9 @@ def worker_init(worker_id: int) -> None:
 class TrainLoader(DataLoader):
     """A DataLoader with ``set_epoch(epoch)`` and ``close_mosaic()`` forwarded to its batch sampler."""
 
-    def set_epoch(self, epoch: int) -> None:
-        self.batch_sampler.set_epoch(epoch)
+    def set_epoch(self, epoch: int, skip: int = 0) -> None:
+        """Start epoch ``epoch``, leaving out its first ``skip`` batches (a mid-epoch resume)."""
+        self.batch_sampler.set_epoch(epoch, skip)
 
     def close_mosaic(self) -> None:
         self.batch_sampler.mosaic = False

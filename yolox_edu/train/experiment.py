@@ -72,7 +72,6 @@ class TrainConfig:
     device: str = "auto"  # "auto" | "cpu" | "cuda" | "cuda:1" ...
     eval_interval: int = 10  # epochs between evaluations (every epoch in the no-aug tail)
     save_interval_iters: int = 0  # also save last.pth every N iterations (0: only at epoch ends)
-    print_interval: int = 10
     max_iters_per_epoch: int = 0  # cap for smoke runs (0: the whole dataset)
     init_from: str | None = None  # start from these weights (ours or official; class layers dropped if C differs)
 

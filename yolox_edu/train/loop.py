@@ -1,6 +1,8 @@
 """The training loop, in plain sight: ``setup`` builds the pieces, ``train_one_epoch`` runs the
 iterations (per-iteration lr, AMP, EMA), ``evaluate`` runs the COCO evaluator, and ``fit`` strings
-epochs together with the no-augmentation switch (Mosaic/MixUp off, L1 loss on) and checkpoints."""
+epochs together with the no-augmentation switch (Mosaic/MixUp off, L1 loss on) and checkpoints.
+
+Checkpoints and resuming live in ``train/state.py``, the JSON-lines/TensorBoard log in ``train/runlog.py``."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import math
 import os
 import time
 import warnings
+from collections.abc import Iterable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,18 +31,20 @@ from yolox_edu.eval.curves import save_pr_curves
 from yolox_edu.eval.evaluator import evaluate_model
 from yolox_edu.eval.report import format_report, write_metrics
 from yolox_edu.eval.scores import CocoScores
+from yolox_edu.loss import LOSS_KEYS
 from yolox_edu.models import build_model_from_config
 from yolox_edu.train import distributed as D
 from yolox_edu.train.ema import ModelEMA, unwrap
 from yolox_edu.train.experiment import ExperimentConfig, config_from_dict, override
 from yolox_edu.train.optim import build_optimizer
+from yolox_edu.train.runlog import RunLog
 from yolox_edu.train.schedule import yolox_lr
-from yolox_edu.train.state import restore_rng, save_training_state
+from yolox_edu.train.state import resume, save
 
 __all__ = ["NonFiniteLossError", "Trainer", "setup", "warn_if_oversubscribed", "train_one_epoch", "evaluate", "fit",
-           "lr_at"]
+           "lr_at", "save", "resume"]
 
-LOSS_KEYS = ("total", "iou", "obj", "cls", "l1")
+LOSS_DIGITS = 5  # loss terms are logged rounded to this many decimals
 
 
 class NonFiniteLossError(RuntimeError):
@@ -68,7 +73,7 @@ class Trainer:
     iter_in_epoch: int = 0  # steps done in the unfinished epoch (mid-epoch resume)
     best_ap: float = -1.0
     history: list[dict] = field(default_factory=list)
-    tensorboard: Any = field(default=False, repr=False)  # False: not tried yet; None: not installed
+    log: RunLog = field(default_factory=lambda: RunLog(None), repr=False)  # off until setup opens it
 
     @property
     def core(self) -> nn.Module:
@@ -176,117 +181,82 @@ def setup(exp: ExperimentConfig, device: torch.device | None = None) -> Trainer:
     if D.is_distributed():
         model = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
     return Trainer(exp, model, ema, optimizer, scaler, amp_dtype, device, loader, val_gt, val_images,
-                   train.class_names, Path(exp.out_dir), iters)
-
-
-def resume(tr: Trainer, path: str | Path) -> None:
-    """Load model, EMA, optimizer, scaler, counters and RNG states from a training checkpoint."""
-    ckpt = read_checkpoint(path)
-    if "train_model" not in ckpt:
-        raise ValueError(f"{path} is not a training checkpoint (no optimizer state); to start from its weights "
-                         "use --set train.init_from=PATH")
-    tr.core.load_state_dict(ckpt["train_model"])
-    tr.core.cfg.bgr = bool(ckpt["config"].get("bgr", False))  # e.g. a run started from official weights
-    if tr.ema is not None:
-        tr.ema.load_state_dict({"model": ckpt["model"], "updates": ckpt["ema_updates"]})
-        tr.ema.ema.cfg.bgr = tr.core.cfg.bgr
-    tr.optimizer.load_state_dict(ckpt["optimizer"])
-    if ckpt.get("scaler") and tr.scaler.is_enabled():
-        tr.scaler.load_state_dict(ckpt["scaler"])
-    tr.epoch, tr.iteration, tr.iter_in_epoch = ckpt["epoch"], ckpt["iteration"], ckpt["iter_in_epoch"]
-    tr.best_ap = ckpt.get("best_ap", -1.0)
-    restore_rng(ckpt["rng"])
-
-
-def save(tr: Trainer, name: str) -> Path | None:
-    if not D.is_main():
-        return None
-    return save_training_state(tr.out_dir / name, model=tr.core, ema=tr.ema, optimizer=tr.optimizer,
-                               scaler=tr.scaler, experiment=tr.exp, epoch=tr.epoch, iteration=tr.iteration,
-                               iter_in_epoch=tr.iter_in_epoch, best_ap=tr.best_ap, class_names=tr.class_names)
-
-
-def log(tr: Trainer, record: dict) -> None:
-    """A JSON line in OUT/log.jsonl (rank 0), stamped with the wall-clock ``time`` (Unix seconds), and
-    TensorBoard scalars when tensorboard is installed."""
-    if not D.is_main():
-        return
-    tr.out_dir.mkdir(parents=True, exist_ok=True)
-    with open(tr.out_dir / "log.jsonl", "a") as f:
-        f.write(json.dumps({**record, "time": round(time.time(), 3)}) + "\n")
-    writer = _tensorboard(tr)
-    if writer is not None:
-        for key, value in record.items():
-            if key not in ("type", "epoch", "iter", "time") and isinstance(value, (int, float)):
-                writer.add_scalar(f"{record['type']}/{key}", value, record["iter"])
-
-
-def _tensorboard(tr: Trainer) -> Any:
-    if tr.tensorboard is False:
-        try:
-            from torch.utils.tensorboard import SummaryWriter
-        except ImportError:  # tensorboard is optional
-            tr.tensorboard = None
-        else:
-            tr.tensorboard = SummaryWriter(str(tr.out_dir / "tensorboard"))
-    return tr.tensorboard
+                   train.class_names, Path(exp.out_dir), iters, log=RunLog(exp.out_dir if D.is_main() else None))
 
 
 def in_no_aug_tail(exp: ExperimentConfig, epoch: int) -> bool:
     return epoch >= exp.train.max_epoch - exp.train.no_aug_epochs
 
 
-def train_one_epoch(tr: Trainer, progress: bool = True) -> None:
-    """One epoch from ``tr.iter_in_epoch``: per-iteration lr, forward under autocast, loss guard,
-    (scaled) backward, SGD step, EMA update; a JSON line per iteration."""
+def train_one_epoch(tr: Trainer, progress: bool = True, stop_at: int | None = None) -> None:
+    """One epoch from ``tr.iter_in_epoch``: per-iteration lr, a training step, a JSON line per iteration.
+
+    ``stop_at``: leave the epoch unfinished once ``tr.iteration`` reaches it (``fit(stop_at=…)``)."""
     exp, epoch = tr.exp, tr.epoch
     use_l1 = in_no_aug_tail(exp, epoch)
     tr.model.train()
-    tr.loader.set_epoch(epoch)
-    tr.loader.batch_sampler.skip_batches = tr.iter_in_epoch  # resume mid-epoch on the same batches
+    tr.loader.set_epoch(epoch, skip=tr.iter_in_epoch)  # resume mid-epoch on the same batches
     bar = tqdm(total=tr.iters_per_epoch, initial=tr.iter_in_epoch, desc=f"epoch {epoch + 1}/{exp.train.max_epoch}",
                disable=not progress or not D.is_main(), unit="it", dynamic_ncols=True)
     t_last = time.perf_counter()
-    for images, targets, _ in tr.loader:
-        if tr.iter_in_epoch >= tr.iters_per_epoch:
-            break
+    for images, targets, _ in _batches(tr):
         lr = lr_at(exp, tr.iteration, tr.iters_per_epoch)
         for group in tr.optimizer.param_groups:
             group["lr"] = lr
-        images, targets = images.to(tr.device, non_blocking=True), targets.to(tr.device, non_blocking=True)
-        if tr.exp.train.channels_last:
-            images = images.contiguous(memory_format=torch.channels_last)
-        autocast = torch.autocast(tr.device.type, dtype=tr.amp_dtype) if tr.amp_dtype else nullcontext()
-        with autocast:
-            losses = tr.model(images, targets, use_l1=use_l1)
-        if not D.all_true(bool(torch.isfinite(losses["total"])), tr.device):
-            parts = {k: float(losses[k].detach()) for k in LOSS_KEYS}
+        losses = dict(zip(LOSS_KEYS, _train_step(tr, images, targets, use_l1).tolist()))  # the one host sync
+        if not D.all_true(math.isfinite(losses["total"]), tr.device):
             raise NonFiniteLossError(
-                f"loss became non-finite at epoch {epoch + 1}, iteration {tr.iteration + 1} ({parts}); training "
+                f"loss became non-finite at epoch {epoch + 1}, iteration {tr.iteration + 1} ({losses}); training "
                 f"stopped and the last good checkpoint in {tr.out_dir} was kept. Try a lower learning rate "
                 "(train.basic_lr_per_img) or train.amp=off.")
-        tr.optimizer.zero_grad(set_to_none=True)
-        tr.scaler.scale(losses["total"]).backward()
-        tr.scaler.step(tr.optimizer)
-        tr.scaler.update()
-        if tr.ema is not None:
-            tr.ema.update(tr.core)
         tr.iteration += 1
         tr.iter_in_epoch += 1
         now = time.perf_counter()
         record = {"type": "train", "epoch": epoch + 1, "iter": tr.iteration, "lr": lr, "size": images.shape[-1],
                   "img_per_s": images.shape[0] * D.world_size() / max(now - t_last, 1e-9),
-                  **{k: round(float(losses[k].detach()), 5) for k in LOSS_KEYS}, "num_fg": float(losses["num_fg"])}
+                  **{k: round(v, LOSS_DIGITS) for k, v in losses.items() if k != "num_fg"},
+                  "num_fg": losses["num_fg"]}
         t_last = now
         if exp.train.save_interval_iters and tr.iteration % exp.train.save_interval_iters == 0:
             save(tr, "last.pth")  # before the log line: a logged iteration is always on disk
-        log(tr, record)
+        tr.log.write(record)
         bar.set_postfix({k: f"{record[k]:.3f}" for k in ("total", "iou", "obj", "cls")} |
                         {"lr": f"{lr:.2e}", "img/s": f"{record['img_per_s']:.1f}"}, refresh=False)
         bar.update(1)
+        if stop_at is not None and tr.iteration >= stop_at and tr.iter_in_epoch < tr.iters_per_epoch:
+            break
     bar.close()
-    tr.epoch += 1
-    tr.iter_in_epoch = 0
+    if tr.iter_in_epoch >= tr.iters_per_epoch:
+        tr.epoch += 1
+        tr.iter_in_epoch = 0
+
+
+def _batches(tr: Trainer) -> Iterable[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
+    """The loader's batches on the device (channels-last when configured), up to the epoch's end."""
+    for k, (images, targets, infos) in enumerate(tr.loader, start=tr.iter_in_epoch):
+        if k >= tr.iters_per_epoch:
+            return
+        images, targets = images.to(tr.device, non_blocking=True), targets.to(tr.device, non_blocking=True)
+        if tr.exp.train.channels_last:
+            images = images.contiguous(memory_format=torch.channels_last)
+        yield images, targets, infos
+
+
+def _train_step(tr: Trainer, images: torch.Tensor, targets: torch.Tensor, use_l1: bool) -> torch.Tensor:
+    """Forward under autocast, (scaled) backward, optimizer step, EMA update.
+
+    Returns the loss terms in ``LOSS_KEYS`` order, detached, still on the device: (len(LOSS_KEYS),)
+    float32. Nothing here waits for the device; the caller reads all of them with one ``.tolist()``."""
+    autocast = torch.autocast(tr.device.type, dtype=tr.amp_dtype) if tr.amp_dtype else nullcontext()
+    with autocast:
+        losses = tr.model(images, targets, use_l1=use_l1)
+    tr.optimizer.zero_grad(set_to_none=True)
+    tr.scaler.scale(losses["total"]).backward()
+    tr.scaler.step(tr.optimizer)
+    tr.scaler.update()
+    if tr.ema is not None:
+        tr.ema.update(tr.core)
+    return torch.stack([losses[k].detach().float() for k in LOSS_KEYS])
 
 
 def evaluate(tr: Trainer, progress: bool = True, conf_thresh: float | None = None) -> CocoScores | None:
@@ -305,10 +275,13 @@ def _should_eval(exp: ExperimentConfig, epoch_done: int) -> bool:
 
 
 def fit(exp: ExperimentConfig | None = None, *, resume_from: str | Path | None = None,
-        overrides: dict[str, Any] | None = None, progress: bool = True) -> dict[str, Any]:
+        overrides: dict[str, Any] | None = None, progress: bool = True, stop_at: int | None = None) -> dict[str, Any]:
     """Train ``exp`` (or continue the run in ``resume_from``), evaluate, and write the final report.
 
-    Returns the final metrics dict (rank 0; {} on other ranks)."""
+    ``stop_at``: stop as if interrupted once this many optimizer steps are done in all (``last.pth``
+    saved at that step; ``fit(resume_from=OUT/last.pth)`` then continues with the very batches, losses
+    and weights of an uninterrupted run). Returns the final metrics dict (rank 0; {} on other ranks and
+    when stopped)."""
     if resume_from is not None:
         exp = config_from_dict(read_checkpoint(resume_from)["experiment"])
     if exp is None:
@@ -322,29 +295,33 @@ def fit(exp: ExperimentConfig | None = None, *, resume_from: str | Path | None =
         tr.out_dir.mkdir(parents=True, exist_ok=True)
         (tr.out_dir / "config.json").write_text(json.dumps(dataclasses.asdict(exp), indent=2))
     try:
-        return _train_epochs(tr, progress)
+        return _train_epochs(tr, progress, stop_at)
     finally:
-        if tr.tensorboard:  # flush the event file also when training stops with an error
-            tr.tensorboard.close()
+        tr.log.close()  # flush the event file also when training stops with an error
 
 
-def _train_epochs(tr: Trainer, progress: bool) -> dict[str, Any]:
+def _train_epochs(tr: Trainer, progress: bool, stop_at: int | None = None) -> dict[str, Any]:
     """Epochs from where ``tr`` stands (close-mosaic at the tail, evaluations, best/last checkpoints),
-    then the final report."""
+    then the final report; {} once ``tr.iteration`` reaches ``stop_at``."""
     exp = tr.exp
     scores, evaluated_at = None, None
     while tr.epoch < exp.train.max_epoch:
+        if stop_at is not None and tr.iteration >= stop_at:
+            return {}
         if in_no_aug_tail(exp, tr.epoch):
             tr.loader.close_mosaic()
             if tr.epoch == exp.train.max_epoch - exp.train.no_aug_epochs and tr.iter_in_epoch == 0:
                 save(tr, "last_mosaic_epoch.pth")
-        train_one_epoch(tr, progress)
+        train_one_epoch(tr, progress, stop_at)
+        if tr.iter_in_epoch:  # stopped mid-epoch
+            save(tr, "last.pth")
+            return {}
         if _should_eval(exp, tr.epoch):
             scores, evaluated_at = evaluate(tr, progress), tr.epoch  # every rank takes part; rank 0 scores
             if scores is not None:
                 ap = scores.metrics["AP"]
                 tr.history.append({"epoch": tr.epoch, "AP": ap, "AP50": scores.metrics["AP50"]})
-                log(tr, {"type": "eval", "epoch": tr.epoch, "iter": tr.iteration, **scores.metrics})
+                tr.log.write({"type": "eval", "epoch": tr.epoch, "iter": tr.iteration, **scores.metrics})
                 print(f"epoch {tr.epoch}: AP {ap:.4f}  AP50 {scores.metrics['AP50']:.4f}", flush=True)
                 if ap > tr.best_ap:
                     tr.best_ap = ap

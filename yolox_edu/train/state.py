@@ -5,21 +5,29 @@ Layout (a superset of an inference checkpoint, so ``yolox_edu.load_checkpoint`` 
 model config, ``experiment`` the whole experiment config, ``class_names``, and for resuming
 ``train_model``, ``ema_updates``, ``optimizer``, ``scaler``, ``epoch`` (epochs finished),
 ``iteration`` (optimizer steps done), ``iter_in_epoch`` (steps done in the unfinished epoch),
-``best_ap`` and ``rng``. Written atomically (``yolox_edu.checkpoint.atomic_save``)."""
+``best_ap`` and ``rng``. Written atomically (``yolox_edu.checkpoint.atomic_save``).
+
+``save(tr, name)`` and ``resume(tr, path)`` write and read them for the training loop's ``Trainer``;
+resuming a checkpoint saved mid-epoch continues on the very batches the run would have had next."""
 
 from __future__ import annotations
 
 import dataclasses
 import random
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 
-from yolox_edu.checkpoint import atomic_save
+from yolox_edu.checkpoint import atomic_save, read_checkpoint
+from yolox_edu.errors import UsageError
+from yolox_edu.train import distributed as D
 
-__all__ = ["capture_rng", "restore_rng", "save_training_state"]
+if TYPE_CHECKING:
+    from yolox_edu.train.loop import Trainer
+
+__all__ = ["capture_rng", "restore_rng", "save_training_state", "save", "resume"]
 
 
 def capture_rng() -> dict[str, Any]:
@@ -65,3 +73,31 @@ def save_training_state(path: str | Path, *, model: torch.nn.Module, ema: Any, o
         "rng": capture_rng(),
     }
     return atomic_save(ckpt, path)
+
+
+def save(tr: Trainer, name: str) -> Path | None:
+    """``tr.out_dir / name`` with everything needed to continue (rank 0 writes; None on other ranks)."""
+    if not D.is_main():
+        return None
+    return save_training_state(tr.out_dir / name, model=tr.core, ema=tr.ema, optimizer=tr.optimizer,
+                               scaler=tr.scaler, experiment=tr.exp, epoch=tr.epoch, iteration=tr.iteration,
+                               iter_in_epoch=tr.iter_in_epoch, best_ap=tr.best_ap, class_names=tr.class_names)
+
+
+def resume(tr: Trainer, path: str | Path) -> None:
+    """Load model, EMA, optimizer, scaler, counters and RNG states from a training checkpoint."""
+    ckpt = read_checkpoint(path)
+    if "train_model" not in ckpt:
+        raise UsageError(f"{path} is not a training checkpoint (no optimizer state); to start from its weights "
+                         "use --set train.init_from=PATH")
+    tr.core.load_state_dict(ckpt["train_model"])
+    tr.core.cfg.bgr = bool(ckpt["config"].get("bgr", False))  # e.g. a run started from official weights
+    if tr.ema is not None:
+        tr.ema.load_state_dict({"model": ckpt["model"], "updates": ckpt["ema_updates"]})
+        tr.ema.ema.cfg.bgr = tr.core.cfg.bgr
+    tr.optimizer.load_state_dict(ckpt["optimizer"])
+    if ckpt.get("scaler") and tr.scaler.is_enabled():
+        tr.scaler.load_state_dict(ckpt["scaler"])
+    tr.epoch, tr.iteration, tr.iter_in_epoch = ckpt["epoch"], ckpt["iteration"], ckpt["iter_in_epoch"]
+    tr.best_ap = ckpt.get("best_ap", -1.0)
+    restore_rng(ckpt["rng"])
