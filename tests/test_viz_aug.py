@@ -97,3 +97,27 @@ def test_widget_redraws_when_a_control_moves(photos):
     assert _png(box) != second
     box.controls["mixup_on"].value = False
     assert "MixUp" not in box.status.value.split("·")[0]
+
+
+def test_window_and_dropped_helpers_keep_everything_on_the_axes():
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Polygon, Rectangle
+
+    from yolox_edu.data import affine_matrix
+    from yolox_edu.viz.aug_explorer import draw_affine_window, draw_dropped_boxes
+
+    fig, ax = plt.subplots()
+    ax.imshow(np.zeros((200, 200, 3), np.uint8))
+    matrix = affine_matrix(degrees=6, scale=0.5, shear_x=0, translate_px=(20, -15))  # window 2× the output
+    window = draw_affine_window(ax, matrix, (100, 100), (200, 200))
+    # output (0, 0) comes from canvas ((0 - 20) / 0.5, (0 + 15) / 0.5) before the rotation: left of the canvas
+    assert window[:, 0].min() < 0 and isinstance(ax.patches[0], Polygon)
+    x_lo, x_hi = sorted(ax.get_xlim())
+    y_lo, y_hi = sorted(ax.get_ylim())
+    assert x_lo <= window[:, 0].min() and x_hi >= window[:, 0].max()
+    assert y_lo <= window[:, 1].min() and y_hi >= window[:, 1].max()
+    draw_dropped_boxes(ax, np.array([[10, 10, 50, 40]]))
+    outlines = [p for p in ax.patches if isinstance(p, Rectangle)][1:]  # after the canvas edge
+    assert [p.get_linestyle() for p in outlines] == ["-", "--"]
+    assert [p.get_edgecolor()[:3] for p in outlines] == [(0.0, 0.0, 0.0), (1.0, 1.0, 1.0)]
+    plt.close(fig)

@@ -34,7 +34,8 @@ from yolox_edu.data import (
 )
 from yolox_edu.viz.figures import show_boxes
 
-__all__ = ["AugmentedSample", "augment_sample", "plot_augment_sample", "aug_explorer"]
+__all__ = ["AugmentedSample", "augment_sample", "plot_augment_sample", "aug_explorer", "draw_dropped_boxes",
+           "draw_affine_window"]
 
 WINDOW_COLOR = (1.0, 0.85, 0.0)
 
@@ -152,10 +153,32 @@ def _fit_limits(ax, window: np.ndarray, hw: tuple[int, int], most: float = 3.0) 
     """Widen the axes to show the whole window (zoom < 1 makes it larger than the canvas), at most
     ``most`` × the canvas."""
     h, w = hw
-    lo = np.maximum(np.minimum(window.min(0), 0), -most * np.array([w, h]))
-    hi = np.minimum(np.maximum(window.max(0), (w, h)), (1 + most) * np.array([w, h]))
-    ax.set_xlim(lo[0] - 0.5, hi[0] - 0.5)
-    ax.set_ylim(hi[1] - 0.5, lo[1] - 0.5)
+    size = np.array([w, h], float)
+    pad = 0.02 * size  # room for the window's line width where it reaches past the canvas
+    lo = np.maximum(np.minimum(window.min(0) - pad, -0.5), -most * size)
+    hi = np.minimum(np.maximum(window.max(0) + pad, size - 0.5), (1 + most) * size)
+    ax.set_xlim(lo[0], hi[0])
+    ax.set_ylim(hi[1], lo[1])
+
+
+def draw_dropped_boxes(ax, boxes: np.ndarray) -> None:
+    """(N, 4) xyxy boxes as dashed white-on-black outlines: visible on grey borders and on any photo, and
+    unlike every class colour (for boxes an augmentation dropped)."""
+    _dropped_patches(ax, np.asarray(boxes, float).reshape(-1, 4))
+
+
+def draw_affine_window(ax, matrix: np.ndarray, out_hw: tuple[int, int], canvas_hw: tuple[int, int],
+                       scale: float = 1.0) -> np.ndarray:
+    """Outline (yellow) on a canvas of ``canvas_hw`` the region the (2, 3) ``matrix`` maps onto the
+    ``out_hw`` output, draw the canvas edge, and widen the axes so the whole window shows (zooming out
+    makes it larger than the canvas). ``scale``: the canvas is drawn at this fraction of its size.
+    Returns the window's (4, 2) corners in the drawn coordinates."""
+    window = _window_on_mosaic(matrix, out_hw) * scale
+    h, w = canvas_hw
+    ax.add_patch(Polygon(window, closed=True, fill=False, edgecolor=WINDOW_COLOR, linewidth=2.5))
+    ax.add_patch(Rectangle((-0.5, -0.5), w, h, fill=False, edgecolor="black", linewidth=1))
+    _fit_limits(ax, window, (h, w))
+    return window
 
 
 def plot_augment_sample(sample: AugmentedSample, title: str | None = None) -> Figure:
@@ -169,12 +192,8 @@ def plot_augment_sample(sample: AugmentedSample, title: str | None = None) -> Fi
     small = resize_image(sample.mosaic, (sample.mosaic.shape[1] // shrink, sample.mosaic.shape[0] // shrink))
     show_boxes(small, sample.mosaic_boxes[kept_mosaic] / shrink, sample.mosaic_labels[kept_mosaic],
                class_names=sample.class_names, ax=ax_mosaic, captions=False, linewidth=1.5)
-    _dropped_patches(ax_mosaic, sample.mosaic_boxes[~kept_mosaic] / shrink)
-    window = _window_on_mosaic(sample.matrix, sample.image.shape[:2]) / shrink
-    ax_mosaic.add_patch(Polygon(window, closed=True, fill=False, edgecolor=WINDOW_COLOR, linewidth=2.5))
-    ax_mosaic.add_patch(Rectangle((-0.5, -0.5), small.shape[1], small.shape[0], fill=False, edgecolor="black",
-                                  linewidth=1))  # the canvas edge, when the window reaches beyond it
-    _fit_limits(ax_mosaic, window, small.shape[:2])
+    draw_dropped_boxes(ax_mosaic, sample.mosaic_boxes[~kept_mosaic] / shrink)
+    draw_affine_window(ax_mosaic, sample.matrix, sample.image.shape[:2], small.shape[:2], 1 / shrink)
     yc, xc = sample.center
     ax_mosaic.plot([xc / shrink], [yc / shrink], marker="+", markersize=18, markeredgewidth=3, color=WINDOW_COLOR)
     ax_mosaic.set_title(f"1. Mosaic {sample.mosaic.shape[1]}×{sample.mosaic.shape[0]}, centre + at (x {xc}, y {yc})"
