@@ -8,32 +8,17 @@ from __future__ import annotations
 
 import os
 import random
-from pathlib import Path
 
 import numpy as np
 import torch
 from torch import nn
 
+from yolox_edu.samples import data_samples, demo_checkpoint
+
 __all__ = ["setup", "data_samples", "demo_checkpoint", "load_demo_model", "DEMO_CLASSES"]
 
 # The six shapes of data_samples/synth, in category order (ids 1..6 in its COCO json).
 DEMO_CLASSES = ("circle", "square", "triangle", "star", "ring", "cross")
-
-
-def data_samples() -> Path:
-    """The bundled ``data_samples`` folder (set ``YOLOX_EDU_DATA`` to point elsewhere)."""
-    env = os.environ.get("YOLOX_EDU_DATA")
-    path = Path(env) if env else Path(__file__).resolve().parents[1] / "data_samples"
-    if not path.is_dir():
-        raise FileNotFoundError(
-            f"bundled data not found at {path}: install yolox_edu from a source checkout "
-            "(pip install -e .) or set YOLOX_EDU_DATA to the data_samples folder")
-    return path
-
-
-def demo_checkpoint() -> Path:
-    """The shipped YOLOX-nano checkpoint trained on the bundled shapes (the demo preset)."""
-    return data_samples() / "demo" / "yolox_nano_shapes.pth"
 
 
 def load_demo_model(trained: bool = True) -> nn.Module:

@@ -22,8 +22,13 @@ SHAPES = ("circle", "square", "triangle", "star", "ring", "cross")
 
 
 def default_photo_dir() -> Path | None:
-    """The bundled photos (``data_samples/photos/samples``) in a source checkout, else None."""
-    path = Path(__file__).resolve().parents[2] / "data_samples" / "photos" / "samples"
+    """The bundled photos (``data_samples/photos/samples``, see ``yolox_edu.samples``), else None."""
+    from yolox_edu.samples import data_samples
+
+    try:
+        path = data_samples() / "photos" / "samples"
+    except FileNotFoundError:
+        return None
     return path if path.is_dir() else None
 
 

@@ -7,16 +7,14 @@ from __future__ import annotations
 import ast
 import dataclasses
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from yolox_edu.config import ModelConfig, apply_overrides, model_config
 from yolox_edu.errors import ConfigKeyError, UsageError
+from yolox_edu.samples import data_samples
 
 __all__ = ["DataConfig", "AugConfig", "TrainConfig", "EvalConfig", "ExperimentConfig", "experiment_preset",
            "EXPERIMENT_PRESETS", "parse_overrides", "config_from_dict", "with_sections", "override"]
-
-DATA_SAMPLES = Path(__file__).resolve().parents[2] / "data_samples"
 
 
 @dataclass
@@ -129,7 +127,7 @@ def _demo() -> ExperimentConfig:
     0.876 (seeds 0 and 2 at 0.008: 0.719 and 0.850)."""
     exp = _coco("yolox-nano", input_size=(320, 320), num_classes=6)
     exp.name, exp.out_dir = "demo", "runs/demo"
-    exp.data = DataConfig(dir=str(DATA_SAMPLES / "synth"), train_split="train", val_split="val", batch_size=8,
+    exp.data = DataConfig(dir=str(data_samples() / "synth"), train_split="train", val_split="val", batch_size=8,
                           num_workers=0, max_labels=50)
     exp.aug = AugConfig(mosaic_prob=0.0, mixup_prob=0.0, mosaic_scale=(0.5, 1.5), degrees=5.0, shear=1.0,
                         random_size=(7, 10), multiscale_interval=10)
