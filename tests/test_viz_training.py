@@ -46,3 +46,20 @@ def test_plot_shows_losses_epochs_lr_and_ap(tmp_path):
     assert "l1" not in [t.get_text() for t in no_tail.axes[0].get_legend().get_texts()]  # L1 off: not drawn
     with pytest.raises(ValueError, match="no training records"):
         plot_training_log([{"type": "eval", "iter": 1, "AP": 0.1, "AP50": 0.2}])
+
+
+def test_run_comparison_draws_each_run_and_fits_the_ap_axis(tmp_path):
+    from yolox_edu.viz.training import plot_run_comparison
+
+    adamw = _log(tmp_path)
+    sgd = [dict(r, total=r["total"] * 2) if r["type"] == "train" else dict(r, AP=0.01, AP50=0.02) for r in adamw]
+    fig = plot_run_comparison({"AdamW": adamw, "SGD": sgd}, smooth=2, title="demo")
+    ax_loss, ax_ap = fig.axes
+    assert [line.get_label() for line in ax_loss.get_lines()] == ["AdamW", "SGD"]
+    np.testing.assert_allclose(ax_loss.get_lines()[1].get_ydata(), 2 * ax_loss.get_lines()[0].get_ydata())
+    labels = [t.get_text() for t in ax_ap.get_legend().get_texts()]
+    assert labels == ["AdamW: AP50 (final 0.400)", "AdamW: AP (final 0.200)", "SGD: AP50 (final 0.020)",
+                      "SGD: AP (final 0.010)"]
+    assert ax_ap.get_ylim() == pytest.approx((0, 0.44))  # fitted to the best AP50, not a fixed 0–1
+    with pytest.raises(ValueError, match="no training records"):
+        plot_run_comparison({"empty": [{"type": "eval", "epoch": 1, "iter": 1, "AP": 0.0, "AP50": 0.0}]})

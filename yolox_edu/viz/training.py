@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-__all__ = ["read_log", "plot_training_log"]
+__all__ = ["read_log", "plot_training_log", "plot_run_comparison"]
 
 LOSS_PARTS = ("total", "iou", "obj", "cls", "l1")
 
@@ -69,6 +69,42 @@ def plot_training_log(records: list[dict], smooth: int = 10, title: str | None =
         ax_ap.plot(at, [r["AP50"] for r in evals], "o", color="tab:orange", mfc="none", mew=2, ms=12, label="AP50")
         ax_ap.set(ylabel="AP on the validation set", ylim=(-0.03, 1))
         ax_ap.legend(fontsize=9, loc="center right")
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def plot_run_comparison(runs: dict[str, list[dict]], smooth: int = 50, title: str | None = None) -> Figure:
+    """Several runs' ``log.jsonl`` records side by side. Left: the total loss per iteration (running mean
+    of ``smooth``; log scale). Right: AP and AP50 at each evaluation against the epoch, one colour per run
+    (AP solid with squares, AP50 dashed with circles), the y axis fitted to the values."""
+    if not runs:
+        raise ValueError("plot_run_comparison needs at least one run")
+    fig = Figure(figsize=(12, 4.2), dpi=100, layout="constrained")
+    ax_loss, ax_ap = fig.subplots(1, 2)
+    top = 0.0
+    for k, (name, records) in enumerate(runs.items()):
+        train = [r for r in records if r.get("type") == "train"]
+        evals = [r for r in records if r.get("type") == "eval"]
+        if not train:
+            raise ValueError(f"run {name!r} has no training records")
+        iters = np.array([r["iter"] for r in train])
+        ax_loss.plot(iters, _smooth(np.array([r["total"] for r in train], float), smooth), color=f"C{k}", lw=2,
+                     label=name)
+        if evals:
+            epochs = [r["epoch"] for r in evals]
+            ap, ap50 = [r["AP"] for r in evals], [r["AP50"] for r in evals]
+            ax_ap.plot(epochs, ap50, "o--", color=f"C{k}", ms=4, lw=1.5, label=f"{name}: AP50 (final {ap50[-1]:.3f})")
+            ax_ap.plot(epochs, ap, "s-", color=f"C{k}", ms=4, lw=2, label=f"{name}: AP (final {ap[-1]:.3f})")
+            top = max(top, *ap50)
+    ax_loss.set(xlabel="iteration", ylabel=f"total loss (running mean of {smooth})", yscale="log",
+                title="training loss")
+    ax_loss.grid(alpha=0.3, which="both")
+    ax_loss.legend(fontsize=9)
+    ax_ap.set(xlabel="epoch", ylabel="on the validation split (fractions of 1)", ylim=(0, max(top * 1.1, 0.05)),
+              title="COCO AP@[.50:.95] and AP50 after each epoch")
+    ax_ap.grid(alpha=0.3)
+    ax_ap.legend(fontsize=9, loc="upper left")
     if title:
         fig.suptitle(title)
     return fig
