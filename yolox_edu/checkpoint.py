@@ -151,12 +151,19 @@ def export_weights(src: str | Path, dst: str | Path) -> Path:
 
 def build_model_for_checkpoint(name: str, ckpt: dict[str, Any], num_classes: int | None = None) -> nn.Module:
     """``build_model(name)`` shaped for a checkpoint read with ``read_checkpoint``: its class count (unless
-    ``num_classes`` is given) and, for our checkpoints of the same model, the input size it was trained at."""
+    ``num_classes`` is given) and, for our checkpoints of the same model, the input size it was trained at
+    (and for the roadmap's YOLOv3 rungs its head, anchors and rule)."""
+    from yolox_edu.anchors import anchors_enabled
     from yolox_edu.models import build_model, canonical_name
 
     overrides: dict[str, Any] = {}
     cfg = ckpt.get("config") or {}
-    if cfg.get("name") == canonical_name(name) and cfg.get("input_size"):
-        overrides["input_size"] = tuple(cfg["input_size"])
+    if cfg.get("name") == canonical_name(name):
+        if cfg.get("input_size"):
+            overrides["input_size"] = tuple(cfg["input_size"])
+        if anchors_enabled(cfg.get("anchors")) or cfg.get("head", "decoupled") != "decoupled":  # a roadmap rung
+            overrides.update(head=cfg.get("head", "decoupled"), anchors=cfg.get("anchors", "none"),
+                             assigner=cfg["assigner"])
+            num_classes = num_classes or cfg.get("num_classes")  # class layers hold K·C rows (or none)
     classes = num_classes or state_num_classes(ckpt["model"]) or 80
     return build_model(name, num_classes=classes, **overrides)

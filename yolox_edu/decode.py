@@ -14,10 +14,12 @@ import torch
 from torch import Tensor
 from torchvision.ops import batched_nms
 
+from yolox_edu.anchors import AnchorGrid, make_anchor_grid
 from yolox_edu.boxes import cxcywh_to_xyxy
 from yolox_edu.grid import DEFAULT_STRIDES, Grid, make_grid
 
-__all__ = ["flatten_levels", "grid_for", "decode_boxes", "decode_outputs", "Detections", "postprocess", "MAX_LOG_WH"]
+__all__ = ["flatten_levels", "grid_for", "decode_boxes", "decode_outputs", "Detections", "postprocess", "MAX_LOG_WH",
+           "flatten_anchor_levels", "anchor_grid_for", "decode_anchor_boxes", "decode_anchor_outputs"]
 
 # Upper bound on (tw, th) before exp: exp(10)·stride is 22026 strides, far beyond any real box, and keeps
 # the decoded size finite. Without it an untrained or diverging head (seen after one fp16 epoch on a GPU)
@@ -51,6 +53,42 @@ def decode_outputs(maps: list[Tensor], strides: tuple[int, ...] = DEFAULT_STRIDE
     raw = flatten_levels(maps)  # (B, A, 5 + C)
     boxes = decode_boxes(raw[..., :4], grid_for(maps, strides))  # (B, A, 4)
     return torch.cat((boxes, raw[..., 4:].sigmoid()), dim=-1)  # (B, A, 5 + C)
+
+
+def flatten_anchor_levels(maps: list[Tensor], num_anchors: int) -> Tensor:
+    """Per-level (B, K·(5 + C), h, w) maps of an anchor head → (B, N, 5 + C), N = Σ K·h·w.
+
+    Channels hold K groups of (tx, ty, tw, th, obj, classes); rows come level, anchor, row, column
+    (the order of ``anchors.make_anchor_grid``). With K = 1 this is ``flatten_levels``."""
+    rows = []
+    for m in maps:
+        b, _, h, w = m.shape
+        rows.append(m.reshape(b, num_anchors, -1, h * w).permute(0, 1, 3, 2).reshape(b, num_anchors * h * w, -1))
+    return torch.cat(rows, dim=1)  # (B, N, 5 + C)
+
+
+def anchor_grid_for(maps: list[Tensor], anchors: Tensor, strides: tuple[int, ...] = DEFAULT_STRIDES) -> AnchorGrid:
+    """The anchor grid matching a list of per-level maps; ``anchors`` (L, K, 2) pixels."""
+    shapes = [tuple(m.shape[-2:]) for m in maps]
+    return make_anchor_grid(anchors, strides=strides, level_shapes=shapes, device=maps[0].device, dtype=maps[0].dtype)
+
+
+def decode_anchor_boxes(reg: Tensor, grid: AnchorGrid) -> Tensor:
+    """YOLOv3 decoding: raw (B, N, 4) = (tx, ty, tw, th) → (B, N, 4) cxcywh boxes in input pixels.
+
+    ``cx = (σ(tx) + i)·s``, ``cy = (σ(ty) + j)·s`` (the center stays inside its cell),
+    ``w = a_w·exp(tw)``, ``h = a_h·exp(th)`` (a scaling of the anchor; tw, th clamped at ``MAX_LOG_WH``)."""
+    xy = (reg[..., :2].sigmoid() + grid.cells) * grid.strides[:, None]  # (B, N, 2)
+    wh = reg[..., 2:4].clamp(max=MAX_LOG_WH).exp() * grid.anchor_wh  # (B, N, 2)
+    return torch.cat((xy, wh), dim=-1)  # (B, N, 4)
+
+
+def decode_anchor_outputs(maps: list[Tensor], anchors: Tensor, strides: tuple[int, ...] = DEFAULT_STRIDES) -> Tensor:
+    """Raw anchor-head maps (B, K·(5 + C), h, w) → (B, N, 5 + C) rows (cx, cy, w, h, objectness, class
+    scores), the format of ``decode_outputs``: three rows per cell instead of one."""
+    raw = flatten_anchor_levels(maps, anchors.shape[1])  # (B, N, 5 + C)
+    boxes = decode_anchor_boxes(raw[..., :4], anchor_grid_for(maps, anchors, strides))  # (B, N, 4)
+    return torch.cat((boxes, raw[..., 4:].sigmoid()), dim=-1)  # (B, N, 5 + C)
 
 
 @dataclass

@@ -16,8 +16,13 @@ This is our choice (MMDetection's YOLOX does the same), not the official one: YO
 process's own foreground count, with no all-reduce, so an image-rich process and a sparse one weigh each
 positive differently. On one process the two are identical.
 
-Shapes: per level raw maps (B, 5 + C, h, w); targets (B, G, 5) rows (class, cx, cy, w, h) in input
-pixels, all-zero rows are padding. Internally (B, A, ...) after ``decode.flatten_levels``.
+With anchors (the paper's YOLOv3 rungs, ``anchors`` (L, K, 2) px) the maps carry K groups of channels,
+the boxes are decoded YOLOv3's way (``decode.decode_anchor_boxes``), the rule must be ``yolov3``, and
+the obj term skips the predictions the rule marks ``ignore_mask`` (overlapping a gt, not chosen). The
+L1 term then compares (σ(tx), σ(ty), tw, th) with (cx/s − i, cy/s − j, log(w/a_w), log(h/a_h)).
+
+Shapes: per level raw maps (B, K·(5 + C), h, w) (K = 1 anchor-free); targets (B, G, 5) rows (class, cx, cy,
+w, h) in input pixels, all-zero rows are padding. Internally (B, A, ...) after ``decode.flatten_levels``.
 """
 
 from __future__ import annotations
@@ -27,12 +32,22 @@ import torch.distributed as dist
 import torch.nn.functional as F
 from torch import Tensor
 
+from yolox_edu.anchors import AnchorGrid
 from yolox_edu.assign import AssignResult, get_assigner
+from yolox_edu.assign.registry import ANCHOR_ASSIGNER_NAMES
 from yolox_edu.boxes import aligned_giou, aligned_iou
-from yolox_edu.decode import decode_boxes, flatten_levels, grid_for
+from yolox_edu.decode import (
+    anchor_grid_for,
+    decode_anchor_boxes,
+    decode_boxes,
+    flatten_anchor_levels,
+    flatten_levels,
+    grid_for,
+)
 from yolox_edu.grid import DEFAULT_STRIDES, Grid
 
-__all__ = ["yolox_loss", "split_targets", "drop_padding", "iou_loss", "l1_targets", "LOSS_KEYS"]
+__all__ = ["yolox_loss", "split_targets", "drop_padding", "iou_loss", "l1_targets", "anchor_l1_targets",
+           "LOSS_KEYS"]
 
 REG_WEIGHT = 5.0
 L1_EPS = 1e-8
@@ -92,6 +107,16 @@ def l1_targets(gt_boxes: Tensor, grid: Grid, points: Tensor, eps: float = L1_EPS
     return torch.cat((xy, wh), dim=1)  # (F, 4)
 
 
+def anchor_l1_targets(gt_boxes: Tensor, grid: AnchorGrid, points: Tensor, eps: float = L1_EPS) -> Tensor:
+    """What (σ(tx), σ(ty), tw, th) of each foreground anchor prediction should have been.
+
+    Shapes: gt_boxes (F, 4) cxcywh px matched to ``points`` (F,) indices into the anchor grid → (F, 4).
+    """
+    xy = gt_boxes[:, :2] / grid.strides[points][:, None] - grid.cells[points]  # (F, 2) in [0, 1)
+    wh = torch.log(gt_boxes[:, 2:] / grid.anchor_wh[points] + eps)  # (F, 2)
+    return torch.cat((xy, wh), dim=1)  # (F, 4)
+
+
 def _normaliser(num_fg: Tensor) -> Tensor:
     """Foreground count averaged over processes (when distributed), at least 1."""
     num_fg = num_fg.detach().float().clone()  # 0-d
@@ -99,6 +124,27 @@ def _normaliser(num_fg: Tensor) -> Tensor:
         dist.all_reduce(num_fg)
         num_fg = num_fg / dist.get_world_size()
     return num_fg.clamp(min=1.0)
+
+
+def _check_rule(assigner: str, anchors: Tensor | None) -> None:
+    """Anchor rules need anchors and the anchor-free rules refuse them."""
+    if anchors is None and assigner in ANCHOR_ASSIGNER_NAMES:
+        raise ValueError(f"assigner={assigner!r} needs anchors (pass anchors=(L, K, 2) sizes, or build the model "
+                         "with anchors='yolov3')")
+    if anchors is not None and assigner not in ANCHOR_ASSIGNER_NAMES:
+        raise ValueError(f"assigner={assigner!r} is anchor-free (one prediction per cell) and is not defined with "
+                         f"anchors; use one of {', '.join(ANCHOR_ASSIGNER_NAMES)}, or drop the anchors")
+
+
+def _flatten_and_decode(outputs: list[Tensor], strides: tuple[int, ...],
+                        anchors: Tensor | None) -> tuple[Tensor, Tensor, Grid | AnchorGrid]:
+    """Raw rows (B, A, 5 + C), decoded boxes (B, A, 4) cxcywh px, and the grid (points or anchors)."""
+    if anchors is None:
+        raw, grid = flatten_levels(outputs), grid_for(outputs, strides)  # (B, A, 5 + C)
+        return raw, decode_boxes(raw[..., :4], grid), grid
+    raw = flatten_anchor_levels(outputs, anchors.shape[1])  # (B, A, 5 + C)
+    grid = anchor_grid_for(outputs, anchors, strides)
+    return raw, decode_anchor_boxes(raw[..., :4], grid), grid
 
 
 def _check_outputs(outputs: list[Tensor], strides: tuple[int, ...]) -> None:
@@ -122,6 +168,7 @@ def yolox_loss(
     iou_type: str = "iou",
     reg_weight: float = REG_WEIGHT,
     assigner_kwargs: dict | None = None,
+    anchors: Tensor | None = None,
 ) -> dict[str, Tensor]:
     """The YOLOX loss of one batch.
 
@@ -133,15 +180,15 @@ def yolox_loss(
         use_l1: add the L1 term on raw regression outputs.
         iou_type: "iou" (1 − IoU²) or "giou".
         reg_weight: weight of the IoU term.
+        anchors: (L, K, 2) anchor sizes in px for an anchor head (rule ``yolov3``); None: anchor-free.
 
     Returns:
         dict with ``total``, ``iou`` (already × reg_weight), ``obj``, ``cls``, ``l1`` (0-d tensors,
         ``total`` carries the graph) and ``num_fg`` (0-d float tensor, this process's positives).
     """
     _check_outputs(outputs, strides)
-    raw = flatten_levels(outputs)  # (B, A, 5 + C)
-    grid = grid_for(outputs, strides)
-    boxes = decode_boxes(raw[..., :4], grid)  # (B, A, 4) cxcywh px
+    _check_rule(assigner, anchors)
+    raw, boxes, grid = _flatten_and_decode(outputs, strides, anchors)  # (B, A, 5 + C), (B, A, 4) cxcywh px
     obj, cls = raw[..., 4], raw[..., 5:]  # (B, A), (B, A, C)
     gt_boxes, gt_classes, gt_valid = drop_padding(*split_targets(targets.to(raw.device), cls.shape[-1]))  # (B, G')
 
@@ -158,13 +205,20 @@ def yolox_loss(
     norm = _normaliser(num_fg)
 
     loss_iou = reg_weight * iou_loss(boxes[image, point], fg_gt_boxes, iou_type).sum() / norm
-    loss_obj = F.binary_cross_entropy_with_logits(obj, fg.to(obj.dtype), reduction="sum") / norm
+    ignore = getattr(result, "ignore_mask", None)  # (B, A) bool, anchor rule only
+    obj_weight = None if ignore is None else (~ignore).to(obj.dtype)  # (B, A)
+    loss_obj = F.binary_cross_entropy_with_logits(obj, fg.to(obj.dtype), weight=obj_weight, reduction="sum") / norm
     cls_target = F.one_hot(gt_classes[image, matched], cls.shape[-1]).to(cls.dtype)  # (F, C)
     cls_target = cls_target * result.matched_iou[image, point, None].to(cls.dtype)  # (F, C)
     loss_cls = F.binary_cross_entropy_with_logits(cls[image, point], cls_target, reduction="sum") / norm
     if use_l1:
-        l1_target = l1_targets(fg_gt_boxes, grid, point)  # (F, 4)
-        loss_l1 = F.l1_loss(raw[image, point, :4], l1_target, reduction="sum") / norm
+        if anchors is None:
+            l1_pred, l1_target = raw[image, point, :4], l1_targets(fg_gt_boxes, grid, point)  # (F, 4) each
+        else:
+            reg = raw[image, point, :4]  # (F, 4)
+            l1_pred = torch.cat((reg[:, :2].sigmoid(), reg[:, 2:]), dim=1)  # (F, 4)
+            l1_target = anchor_l1_targets(fg_gt_boxes, grid, point)  # (F, 4)
+        loss_l1 = F.l1_loss(l1_pred, l1_target, reduction="sum") / norm
     else:
         loss_l1 = raw.new_zeros(())
     # every output element stays in the graph even when F = 0 (DDP needs all parameters to get a gradient);

@@ -6,6 +6,9 @@
 | ``simota-geometry``| later official rule: candidates in center only (radius 1.5), penalty 1e6    |
 | ``center-3x3``    | "multi positives": the 3×3 cells around the gt center on its fitting level   |
 | ``center-1``      | one positive: the cell containing the gt center on its fitting level         |
+| ``yolov3``        | anchors only: the darknet rule, one anchor of one cell per gt, ignore mask   |
+
+``ASSIGNER_NAMES`` are the anchor-free rules; ``ANCHOR_ASSIGNER_NAMES`` need ``ModelConfig.anchors``.
 
 Each entry is a plain function with some keyword arguments fixed, so "go to definition" still lands
 on real code: ``simota.simota_assign_batched`` or ``center.center_assign_batched``.
@@ -20,8 +23,9 @@ from yolox_edu.assign.center import center_assign, center_assign_batched
 from yolox_edu.assign.result import AssignResult
 from yolox_edu.assign.simota import simota_assign
 from yolox_edu.assign.simota_batched import simota_assign_batched
+from yolox_edu.assign.yolov3 import yolov3_assign, yolov3_assign_batched
 
-__all__ = ["ASSIGNER_NAMES", "get_assigner", "assign"]
+__all__ = ["ASSIGNER_NAMES", "ANCHOR_ASSIGNER_NAMES", "get_assigner", "assign"]
 
 _GEOMETRY = dict(center_radius=1.5, penalty=1e6, box_candidates=False)
 
@@ -38,6 +42,9 @@ _PER_IMAGE: dict[str, Callable[..., AssignResult]] = {
     "center-1": partial(center_assign, patch=1),
 }
 ASSIGNER_NAMES: tuple[str, ...] = tuple(_BATCHED)
+ANCHOR_ASSIGNER_NAMES: tuple[str, ...] = ("yolov3",)
+_BATCHED["yolov3"] = yolov3_assign_batched
+_PER_IMAGE["yolov3"] = yolov3_assign
 
 
 def get_assigner(name: str, *, batched: bool = True) -> Callable[..., AssignResult]:
@@ -48,7 +55,8 @@ def get_assigner(name: str, *, batched: bool = True) -> Callable[..., AssignResu
     """
     table = _BATCHED if batched else _PER_IMAGE
     if name not in table:
-        raise ValueError(f"unknown assigner {name!r}; choose one of: {', '.join(ASSIGNER_NAMES)}")
+        known = ", ".join(ASSIGNER_NAMES + ANCHOR_ASSIGNER_NAMES)
+        raise ValueError(f"unknown assigner {name!r}; choose one of: {known}")
     return table[name]
 
 

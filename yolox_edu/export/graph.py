@@ -21,7 +21,7 @@ from torch import Tensor, nn
 from torchvision.ops import batched_nms
 
 from yolox_edu.boxes import cxcywh_to_xyxy
-from yolox_edu.decode import decode_boxes, decode_outputs, flatten_levels
+from yolox_edu.decode import decode_boxes, flatten_levels
 from yolox_edu.grid import make_grid
 
 __all__ = ["OUTPUT_KINDS", "OUTPUT_NAMES", "ExportGraph", "batched_postprocess", "decode_flat", "split_detections"]
@@ -83,6 +83,9 @@ class ExportGraph(nn.Module):
         super().__init__()
         if outputs not in OUTPUT_KINDS:
             raise ValueError(f"outputs must be one of {', '.join(OUTPUT_KINDS)}, got {outputs!r}")
+        if outputs == "raw" and getattr(model, "anchor_sizes", None) is not None:
+            raise ValueError("outputs='raw' is anchor-free only (decode_flat knows no anchors); export an anchor "
+                             "model with outputs='decoded' (--decode) or 'detections' (--nms)")
         self.model = model
         self.outputs = outputs
         self.strides = tuple(model.cfg.strides)
@@ -92,7 +95,7 @@ class ExportGraph(nn.Module):
         maps = self.model.head(self.model.backbone(images))  # L × (B, 5 + C, h, w)
         if self.outputs == "raw":
             return flatten_levels(maps)  # (B, A, 5 + C)
-        preds = decode_outputs(maps, self.strides)  # (B, A, 5 + C)
+        preds = self.model.decode(maps)  # (B, A, 5 + C); anchor models give one row per anchor
         if self.outputs == "decoded":
             return preds
         return batched_postprocess(preds, self.conf_thresh, self.nms_thresh, self.class_agnostic)  # (N, 7)
