@@ -29,6 +29,8 @@ class ModelConfig:
     strides: tuple[int, ...] = (8, 16, 32)
     bgr: bool = False  # inputs arrive RGB; True flips channels first (the official weights expect BGR)
     assigner: str = "simota"  # label assignment rule used by the training loss (see yolox_edu.assign)
+    head: str = "decoupled"  # "decoupled" (YOLOX) | "coupled" (YOLOv3: one 3×3 conv, one 1×1 for everything)
+    anchors: Any = "none"  # "none" (anchor-free) | "yolov3" (COCO anchors) | 9 (w, h) pairs px | "w,h w,h ..."
     loss: dict[str, Any] = field(default_factory=dict)  # keyword overrides for the loss (e.g. iou_type)
 
 
