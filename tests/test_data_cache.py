@@ -1,8 +1,10 @@
 """The image cache (data.cache = none | ram | disk): contents, reuse, invalidation, refusals, workers."""
 
+import json
 import os
 import pickle
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -153,3 +155,55 @@ def test_trainer_wraps_the_training_set_in_the_cache(tmp_path):
     assert _train_loader(experiment_preset("demo"), ds, 2).dataset.dataset is ds
     with pytest.raises(ValueError, match="data.cache must be one of"):
         _train_loader(experiment_preset("demo", {"data.cache": "yes"}), ds, 2)
+
+
+@pytest.mark.parametrize("garbage", ["{not json", '{"key": 1}', "[]", ""])
+def test_corrupt_disk_cache_metadata_is_rebuilt_not_a_crash(tmp_path, garbage):
+    ds = make_set(tmp_path / "data")
+    first = CachedDataset(ds, "disk", 48, tmp_path / "cache", progress=False)
+    expected = [first[i].image.copy() for i in range(len(ds))]
+    first.path.with_suffix(".json").write_text(garbage)  # e.g. a crash while it was written
+    again = CachedDataset(ds, "disk", 48, tmp_path / "cache", progress=False)
+    for i in range(len(ds)):
+        np.testing.assert_array_equal(again[i].image, expected[i])
+    assert json.loads(again.path.with_suffix(".json").read_text())["key"] == again.key
+
+
+def _one_rank(rank: int, world: int, root: str, mode: str) -> None:
+    """A process of a 2-process gloo group: open the shared cache, report whether it decoded any image."""
+    import torch.distributed as dist
+
+    from yolox_edu.data.cache import shared_cached_dataset
+
+    dist.init_process_group("gloo", init_method=f"file://{root}/rendezvous", rank=rank, world_size=world)
+    decoded = []
+    fill = CachedDataset._fill
+    CachedDataset._fill = lambda self, buffer: (decoded.append(rank), fill(self, buffer))[1]
+    ds = CocoDataset.from_dir(f"{root}/data", "train")
+    images = shared_cached_dataset(ds, mode, 48, f"{root}/cache", builder=rank == 0, wait=dist.barrier,
+                                   progress=False)
+    report = {"decoded": decoded, "path": str(images.path), "pixels": [int(images[i].image.sum()) for i in range(3)]}
+    (Path(root) / f"rank{rank}.json").write_text(json.dumps(report))
+    dist.barrier()  # the builder's file stays until everyone has read it
+    dist.destroy_process_group()
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("mode", ["disk", "ram"])
+def test_distributed_cache_is_built_once_by_rank_0(tmp_path, mode):
+    """Two processes (gloo): rank 0 decodes the images, rank 1 waits at the barrier and opens the same
+    file; ``ram`` is one shared-memory file for both (removed when rank 0 exits), not one copy each."""
+    import torch.multiprocessing as mp
+
+    ds = make_set(tmp_path / "data")
+    expected = [int(CachedDataset(ds, "ram", 48, progress=False)[i].image.sum()) for i in range(3)]
+    mp.spawn(_one_rank, args=(2, str(tmp_path), mode), nprocs=2, join=True)
+    r0, r1 = (json.loads((tmp_path / f"rank{r}.json").read_text()) for r in (0, 1))
+    assert r0["decoded"] == [0] and r1["decoded"] == [], "only rank 0 decodes"
+    assert r0["path"] == r1["path"] and r0["pixels"] == r1["pixels"] == expected
+    if mode == "ram":
+        assert Path(r0["path"]).parent == cache_mod.shm_cache_dir()
+        assert not Path(r0["path"]).exists(), "the shared-memory file is removed when rank 0 exits"
+    else:
+        assert Path(r0["path"]).parent == tmp_path / "cache" and Path(r0["path"]).is_file()

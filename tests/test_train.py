@@ -206,14 +206,19 @@ def test_setup_uses_configured_ema_decay_and_ramp(tiny_data, tmp_path):
 @pytest.mark.timeout(400)
 def test_torchrun_two_cpu_processes_train_and_evaluate(tiny_data, tmp_path):
     """`torchrun --nproc_per_node 2 -m yolox_edu.train` on CPU (gloo): DDP training, sharded evaluation
-    gathered on rank 0, rank-0 logging and checkpoints, and a clean exit (no collective left waiting)."""
-    sets = {**TINY, "max_epoch": 2, "no_aug_epochs": 1, "max_iters_per_epoch": 2}
+    gathered on rank 0, rank-0 logging and checkpoints, and a clean exit (no collective left waiting).
+    With data.cache=ram rank 0 builds one shared-memory copy of the images (removed at exit)."""
+    from yolox_edu.data.cache import shm_cache_dir
+
+    sets = {**TINY, "max_epoch": 2, "no_aug_epochs": 1, "max_iters_per_epoch": 2, "data.cache": "ram"}
+    shm_before = set(shm_cache_dir().glob("*"))
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
            "-m", "yolox_edu.train", "--preset", "demo", "--data", str(tiny_data), "--out", str(tmp_path),
            "--no-progress", *[a for k, v in sets.items() for a in ("--set", f"{k}={v}")]]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=360)
     assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stderr.count("caching 16 images") >= 1 and set(shm_cache_dir().glob("*")) <= shm_before
     train = [r for r in _log(tmp_path) if r["type"] == "train"]
     assert [r["iter"] for r in train] == [1, 2, 3, 4], "rank 0 alone writes the log"
     assert sum(r["type"] == "eval" for r in _log(tmp_path)) == 2

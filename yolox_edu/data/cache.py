@@ -16,11 +16,13 @@ Both modes refuse to start, naming the numbers, when the buffer would not fit in
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import os
 import shutil
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +33,8 @@ from tqdm.auto import tqdm
 from ..preprocess import resize_image
 from .coco import CocoDataset, CocoSample, read_image
 
-__all__ = ["CACHE_MODES", "CachedDataset", "cached_dataset", "cache_key", "cached_hw", "default_cache_dir"]
+__all__ = ["CACHE_MODES", "CachedDataset", "cached_dataset", "shared_cached_dataset", "cache_key", "cached_hw",
+           "default_cache_dir", "shm_cache_dir"]
 
 CACHE_MODES = ("none", "ram", "disk")
 FORMAT_VERSION = 1
@@ -105,12 +108,13 @@ class CachedDataset:
     """
 
     def __init__(self, dataset: CocoDataset, mode: str = "ram", max_side: int = 640,
-                 cache_dir: str | Path | None = None, progress: bool = True) -> None:
+                 cache_dir: str | Path | None = None, progress: bool = True, reuse_only: bool = False) -> None:
         if mode not in ("ram", "disk"):
             raise ValueError(f"data.cache must be one of {', '.join(CACHE_MODES)}, got {mode!r}")
         if max_side < 1:
             raise ValueError(f"max_side must be a positive number of pixels, got {max_side}")
         self.dataset, self.mode, self.max_side, self.progress = dataset, mode, int(max_side), progress
+        self.reuse_only = reuse_only  # disk: open a cache another process built, never build (distributed runs)
         self.paths = [Path(dataset.image_path(i)) for i in range(len(dataset))]
         self.key = cache_key(self.paths, self.max_side)
         self.path: Path | None = None
@@ -175,13 +179,11 @@ class CachedDataset:
             raise OSError(f"cannot create the image cache folder {folder}: {e}; set data.cache_dir") from None
         self.path = folder / f"{self._stem()}-{self.key}.u8"
         meta_path = self.path.with_suffix(".json")
-        if self.path.exists() and meta_path.exists():
-            meta = json.loads(meta_path.read_text())
-            if meta.get("key") == self.key and meta.get("nbytes") == self.path.stat().st_size:
-                self.orig_hw = np.array(meta["orig_hw"], np.int64).reshape(-1, 2)
-                self.shapes = np.array(meta["shapes"], np.int64).reshape(-1, 2)
-                self.offsets = np.r_[0, np.cumsum(self.shapes.prod(1) * 3)].astype(np.int64)
-                return
+        if self._reuse(meta_path):
+            return
+        if self.reuse_only:
+            raise RuntimeError(f"no complete image cache at {self.path}: the process that builds it (local rank 0) "
+                               "did not finish it")
         self._plan()
         _check_fits(self.nbytes, available_disk(folder), f"on the disk of {folder}",
                     "free some space, set data.cache_dir to another disk, or use data.cache=none")
@@ -197,6 +199,24 @@ class CachedDataset:
         meta_path.write_text(json.dumps({"key": self.key, "max_side": self.max_side, "nbytes": self.nbytes,
                                          "orig_hw": self.orig_hw.tolist(), "shapes": self.shapes.tolist()}))
         os.replace(tmp, self.path)  # complete files only: a crash mid-build leaves no valid cache
+
+    def _reuse(self, meta_path: Path) -> bool:
+        """Adopt the layout of a complete cache file for this key; False when there is none or its metadata
+        is unreadable, truncated or disagrees (a crash while writing it: then it is rebuilt)."""
+        if not (self.path.exists() and meta_path.exists()):
+            return False
+        try:
+            meta = json.loads(meta_path.read_text())
+            shapes = np.array(meta["shapes"], np.int64).reshape(-1, 2)  # (N, 2)
+            orig_hw = np.array(meta["orig_hw"], np.int64).reshape(-1, 2)  # (N, 2)
+            fits = meta["key"] == self.key and meta["nbytes"] == self.path.stat().st_size
+        except (ValueError, KeyError, TypeError, AttributeError, OSError):
+            return False
+        offsets = np.r_[0, np.cumsum(shapes.prod(1) * 3)].astype(np.int64)  # (N + 1,)
+        if not fits or len(shapes) != len(self.paths) or shapes.shape != orig_hw.shape or offsets[-1] != meta["nbytes"]:
+            return False
+        self.orig_hw, self.shapes, self.offsets = orig_hw, shapes, offsets
+        return True
 
     # ---- access ----------------------------------------------------------------------------------------
 
@@ -250,3 +270,36 @@ def cached_dataset(dataset: CocoDataset, mode: str = "none", max_side: int = 640
     if mode == "none":
         return dataset
     return CachedDataset(dataset, mode, max_side, cache_dir, progress)
+
+
+def shared_cached_dataset(dataset: CocoDataset, mode: str, max_side: int, cache_dir: str | Path | None,
+                          builder: bool, wait: Callable[[], None], progress: bool = True,
+                          ) -> CocoDataset | CachedDataset:
+    """The cache for the processes of a distributed run on one machine: one copy, built once.
+
+    The ``builder`` (local rank 0) builds it while the others ``wait`` (a barrier every process calls)
+    and then open the file it wrote. ``"disk"`` works as alone; ``"ram"`` becomes one file in shared
+    memory (``/dev/shm``), mapped by every process instead of one private copy each, and removed when the
+    builder exits."""
+    if mode == "none":
+        return dataset
+    in_memory = mode == "ram"
+    if in_memory:
+        mode, cache_dir = "disk", shm_cache_dir()
+    images = CachedDataset(dataset, mode, max_side, cache_dir, progress) if builder else None
+    if images is not None and in_memory:
+        atexit.register(_remove_cache_files, images.path)
+    wait()  # every process: the builder once the file is complete, the others before opening it
+    return images or CachedDataset(dataset, mode, max_side, cache_dir, progress=False, reuse_only=True)
+
+
+def shm_cache_dir() -> Path:
+    """Where ``data.cache=ram`` keeps the one copy shared by the processes of a distributed run (shared
+    memory; the disk cache folder where there is no ``/dev/shm``)."""
+    shm = Path("/dev/shm")
+    return shm / f"yolox_edu-cache-{os.getuid()}" if shm.is_dir() else default_cache_dir()
+
+
+def _remove_cache_files(path: Path) -> None:
+    for p in (path, path.with_suffix(".json")):
+        p.unlink(missing_ok=True)

@@ -8,7 +8,7 @@ from datetime import timedelta
 import torch
 import torch.distributed as dist
 
-__all__ = ["init_distributed", "launched_by_torchrun", "is_distributed", "rank", "world_size", "is_main", "barrier",
+__all__ = ["init_distributed", "launched_by_torchrun", "is_distributed", "rank", "local_rank", "world_size", "is_main", "barrier",
            "all_true", "cleanup"]
 
 
@@ -38,6 +38,11 @@ def launched_by_torchrun() -> bool:
 
 def is_distributed() -> bool:
     return dist.is_available() and dist.is_initialized()
+
+
+def local_rank() -> int:
+    """This process's index on its machine (torchrun's LOCAL_RANK; 0 when not distributed)."""
+    return int(os.environ.get("LOCAL_RANK", "0")) if is_distributed() else 0
 
 
 def rank() -> int:

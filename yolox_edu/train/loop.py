@@ -24,7 +24,7 @@ from tqdm import tqdm
 
 from yolox_edu.checkpoint import load_checkpoint, read_checkpoint
 from yolox_edu.data import CocoDataset, MosaicDataset, build_train_loader, coco_paths, multiscale_sizes
-from yolox_edu.data.cache import cached_dataset
+from yolox_edu.data.cache import cached_dataset, shared_cached_dataset
 from yolox_edu.data.check import check_train_val
 from yolox_edu.eval.coco_eval import load_coco_gt
 from yolox_edu.eval.curves import save_pr_curves
@@ -114,10 +114,18 @@ def _datasets(exp: ExperimentConfig) -> tuple[CocoDataset, Any, Path]:
     return train, val_gt, val_images
 
 
+def _cached_images(exp: ExperimentConfig, train: CocoDataset) -> Any:
+    """The training images through ``data.cache``; under DDP one copy per machine, built by local rank 0."""
+    d, side = exp.data, max(exp.model.input_size)
+    if not D.is_distributed():
+        return cached_dataset(train, d.cache, side, d.cache_dir)
+    return shared_cached_dataset(train, d.cache, side, d.cache_dir, builder=D.local_rank() == 0, wait=D.barrier,
+                                 progress=D.is_main())
+
+
 def _train_loader(exp: ExperimentConfig, train: CocoDataset, per_process_batch: int) -> Any:
     a = exp.aug
-    images = cached_dataset(train, exp.data.cache, max(exp.model.input_size), exp.data.cache_dir,
-                            progress=D.is_main())
+    images = _cached_images(exp, train)
     dataset = MosaicDataset(images, exp.model.input_size, mosaic_prob=a.mosaic_prob, mixup_prob=a.mixup_prob,
                             degrees=a.degrees, translate=a.translate, mosaic_scale=a.mosaic_scale,
                             mixup_scale=a.mixup_scale, shear=a.shear, hsv_prob=a.hsv_prob, flip_prob=a.flip_prob,
