@@ -8,8 +8,8 @@ from datetime import timedelta
 import torch
 import torch.distributed as dist
 
-__all__ = ["init_distributed", "launched_by_torchrun", "is_distributed", "rank", "local_rank", "world_size", "is_main", "barrier",
-           "all_true", "cleanup"]
+__all__ = ["init_distributed", "launched_by_torchrun", "is_distributed", "rank", "local_rank", "world_size",
+           "is_main", "barrier", "all_true", "cleanup"]
 
 
 def init_distributed(device: str = "auto") -> torch.device:
