@@ -22,7 +22,7 @@ def point_centers(cells: Tensor, strides: Tensor) -> Tensor:
         cells: (A, 2) float cell indices (i, j); strides: (A,) float.
 
     Returns:
-        (A, 2) float: ((i + 0.5)·s, (j + 0.5)·s).
+        (A, 2) float (x, y): the pixel at the middle of the point's cell.
 
     Example:
         cell (1, 0) at stride 8 → (12, 4).
@@ -37,8 +37,8 @@ def in_box_mask(gt_boxes: Tensor, centers: Tensor) -> Tensor:
         gt_boxes: (G, 4) float cxcywh; centers: (A, 2) float pixels.
 
     Returns:
-        (G, A) bool: True where cx − w/2 < x < cx + w/2 and cy − h/2 < y < cy + h/2 (strict: a center
-        exactly on an edge is outside). G = 0 → (0, A).
+        (G, A) bool: True where the point lies strictly inside the box (a point exactly on an edge is
+        outside). G = 0 → (0, A).
 
     Example:
         box (12, 12, 16, 16) spans 4..20 in x and y: a center at (12, 12) is inside, (4, 12) and (20, 12)
@@ -55,11 +55,11 @@ def in_center_mask(gt_boxes: Tensor, centers: Tensor, strides: Tensor, radius: f
         is bigger on coarser levels); radius: 2.5 in YOLOX 0.3.0 (1.5 in later versions).
 
     Returns:
-        (G, A) bool, strict comparisons as in ``in_box_mask``. G = 0 → (0, A).
+        (G, A) bool, True strictly inside the square (an edge is outside). G = 0 → (0, A).
 
     Example:
-        gt center (100, 100), radius 2.5, a stride-8 point at (116, 100): |116 − 100| = 16 < 20 → True; a
-        stride-8 point at (124, 100): 24 ≥ 20 → False; a stride-32 point at (144, 100): 44 < 80 → True.
+        gt center (100, 100), radius 2.5: a stride-8 point at (116, 100) → True, at (124, 100) → False;
+        a stride-32 point at (144, 100) → True.
     """
     raise NotImplementedError
 

@@ -5,9 +5,9 @@ Replace each ``raise NotImplementedError`` with your code, then grade it:
     yolox-edu grade csp                                     # in a terminal, from the course folder
     from yolox_edu.grading import check; check("csp")       # in the notebook
 
-Use torch only. Use the attribute names given below (``conv1``, ``conv2``, ``conv3``, ``m``): they are the
-official ones, so the official checkpoints load into your modules (the grader checks the parameter names
-and shapes, then loads reference weights and compares outputs). Shapes: (B, C, h, w) feature maps.
+Use torch only. Your modules must have the official parameter names and shapes, so the official checkpoints
+load into them: the grader compares the names and shapes, then loads reference weights and compares outputs.
+The notebook's diagram and the examples below are all you need. Shapes: (B, C, h, w) feature maps.
 """
 
 from __future__ import annotations
@@ -29,16 +29,16 @@ class BaseConv(nn.Module):
 
 
 class Bottleneck(nn.Module):
-    """A 1×1 conv, a 3×3 conv, and a residual add.
+    """YOLOX's residual bottleneck (notebook 02's diagram), with the official layout.
 
-    ``__init__``: ``hidden = int(c_out * expansion)``; ``self.conv1 = BaseConv(c_in, hidden, 1)``;
-    ``self.conv2 = BaseConv(hidden, c_out, 3)``; remember whether to add the input: only when ``shortcut``
-    is True AND ``c_in == c_out`` (otherwise the shapes would not match).
+    Contract: ``Bottleneck(c_in, c_out, shortcut, expansion)`` has the same ``state_dict`` keys and shapes as
+    ``yolox_edu.models.blocks.Bottleneck`` with the same arguments, and with its weights loaded it gives the
+    same output, (B, c_in, h, w) → (B, c_out, h, w). The input is added back only where the shapes allow it
+    and ``shortcut`` asks for it.
 
-    ``forward``: (B, c_in, h, w) → (B, c_out, h, w): ``y = conv2(conv1(x))``, then ``x + y`` or ``y``.
-
-    Example: Bottleneck(64, 64) has conv1 64 → 32 (1×1) and conv2 32 → 64 (3×3) and adds its input;
-    Bottleneck(64, 128) has conv1 64 → 64, conv2 64 → 128 and no residual.
+    Example:
+        Bottleneck(64, 64).state_dict(): conv1.conv.weight (32, 64, 1, 1), conv1.bn.* (32,),
+        conv2.conv.weight (64, 32, 3, 3), conv2.bn.* (64,); it adds its input. Bottleneck(64, 128) does not.
     """
 
     def __init__(self, c_in: int, c_out: int, shortcut: bool = True, expansion: float = 0.5):
@@ -50,18 +50,17 @@ class Bottleneck(nn.Module):
 
 
 class CSPLayer(nn.Module):
-    """Cross-stage partial layer: split into two 1×1 branches, run bottlenecks on one, concatenate, fuse.
+    """YOLOX's cross-stage partial layer (notebook 02's diagram), with the official layout.
 
-    ``__init__``: ``hidden = int(c_out * expansion)``; ``self.conv1 = BaseConv(c_in, hidden, 1)`` (the
-    bottleneck branch); ``self.conv2 = BaseConv(c_in, hidden, 1)`` (the shortcut branch);
-    ``self.conv3 = BaseConv(2 * hidden, c_out, 1)``; ``self.m = nn.Sequential(...)`` of ``n``
-    ``Bottleneck(hidden, hidden, shortcut, 1.0)``.
+    Contract: ``CSPLayer(c_in, c_out, n, shortcut, expansion)`` has the same ``state_dict`` keys and shapes
+    as ``yolox_edu.models.blocks.CSPLayer`` with the same arguments, and with its weights loaded it gives
+    the same output, (B, c_in, h, w) → (B, c_out, h, w). The fusing conv's weights only fit one order of
+    the two branches.
 
-    ``forward``: (B, c_in, h, w) → (B, c_out, h, w): ``conv3(cat((m(conv1(x)), conv2(x)), dim=1))`` — the
-    bottleneck branch first (conv3's weights depend on the order).
-
-    Example: CSPLayer(64, 128, n=3) → hidden 64; conv1 and conv2 are 64 → 64, m holds 3 bottlenecks
-    64 → 64, conv3 is 128 → 128; a (2, 64, 40, 40) input gives (2, 128, 40, 40).
+    Example:
+        CSPLayer(64, 128, n=3).state_dict(): conv1.conv.weight and conv2.conv.weight (64, 64, 1, 1),
+        conv3.conv.weight (128, 128, 1, 1), m.0 … m.2 three Bottleneck(64, 64) with expansion 1.0
+        (m.0.conv1.conv.weight (64, 64, 1, 1)); a (2, 64, 40, 40) input gives (2, 128, 40, 40).
     """
 
     def __init__(self, c_in: int, c_out: int, n: int = 1, shortcut: bool = True, expansion: float = 0.5):
@@ -70,3 +69,16 @@ class CSPLayer(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         raise NotImplementedError
+
+
+def csp_param_count(c_in: int, c_out: int, n: int, expansion: float = 0.5) -> int:
+    """Predict it: the number of learnable parameters of ``CSPLayer(c_in, c_out, n, expansion=expansion)``
+    (conv weights, BatchNorm weights and biases; not BatchNorm's running statistics), from its layout alone.
+
+    Returns:
+        an int.
+
+    Example:
+        CSPLayer(8, 8, n=1) → 336; CSPLayer(64, 128, n=3) → 148736.
+    """
+    raise NotImplementedError

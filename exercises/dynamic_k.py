@@ -22,10 +22,11 @@ def dynamic_k(ious: Tensor, candidate_topk: int = 10) -> Tensor:
         candidate_topk: how many of the best IoUs to sum (10).
 
     Returns:
-        (G,) int64: max(1, floor(sum of the top min(candidate_topk, N) IoUs of the gt's row)).
+        (G,) int64, SimOTA's k for each gt as notebook 06 explains it (never below 1; fewer than
+        candidate_topk candidates is allowed).
 
     Example:
-        a row (0.9, 0.8, 0.7, 0.1) → floor(2.5) = 2; a row of zeros → 1.
+        a row (0.9, 0.8, 0.7, 0.1) → 2; a row of zeros → 1; with candidate_topk = 2 the first row → 1.
     """
     raise NotImplementedError
 

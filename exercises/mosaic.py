@@ -23,8 +23,9 @@ def tile_offset(k: int, tile_hw: tuple[int, int], center: tuple[int, int]) -> tu
         k: tile index 0..3; tile_hw: (h, w) of the resized tile; center: (yc, xc).
 
     Returns:
-        (ox, oy) ints: tiles 0 and 2 end at xc (ox = xc − w), tiles 1 and 3 start at xc (ox = xc); tiles 0
-        and 1 end at yc (oy = yc − h), tiles 2 and 3 start at yc (oy = yc). May be negative.
+        (ox, oy) ints such that the four tiles meet at the center: tile 0 touches it with its bottom-right
+        corner, tile 1 with its bottom-left, tile 2 with its top-right, tile 3 with its top-left corner.
+        May be negative (the tile then sticks out of the canvas).
 
     Example:
         tile 0 of size (40, 60) at center (100, 120) → (60, 60); tile 3 → (120, 100).
@@ -39,7 +40,7 @@ def shift_boxes(boxes: np.ndarray, scale: float, offset: tuple[int, int]) -> np.
         boxes: (N, 4) float32 xyxy in the original image; scale: the resize factor; offset: (ox, oy).
 
     Returns:
-        (N, 4) float32, a new array: boxes · scale + (ox, oy, ox, oy).
+        (N, 4) float32, a new array: the same objects in canvas pixels.
 
     Example:
         (10, 20, 30, 40) with scale 0.5 and offset (100, 7) → (105, 17, 115, 27).
@@ -54,7 +55,8 @@ def clip_boxes(boxes: np.ndarray, hw: tuple[int, int]) -> np.ndarray:
         boxes: (N, 4) float32 xyxy; hw: (h, w) — height first.
 
     Returns:
-        (N, 4) float32, a new array: x1, x2 clipped to [0, w], y1, y2 clipped to [0, h].
+        (N, 4) float32, a new array: each box cut to the part inside the canvas (a box fully outside keeps
+        zero width or height on that side).
 
     Example:
         (−10, 5, 30, 70) on a (60, 100) canvas → (0, 5, 30, 60).
@@ -71,10 +73,9 @@ def mosaic_boxes(boxes_list: list[np.ndarray], image_hws: list[tuple[int, int]],
         image_hws: the 4 original sizes (h0, w0); input_hw: (H, W); center: (yc, xc).
 
     Returns:
-        (N_0 + N_1 + N_2 + N_3, 4) float32 in tile order: image k is resized by
-        ``scale = min(H / h0, W / w0)`` to the tile size ``(int(h0 · scale), int(w0 · scale))``, placed as
-        tile k (``tile_offset``), its boxes shifted (``shift_boxes``); at the end all boxes are clipped to
-        the (2H, 2W) canvas (``clip_boxes``).
+        (N_0 + N_1 + N_2 + N_3, 4) float32 in tile order, inside the (2H, 2W) canvas: image k becomes tile
+        k after the largest resize that keeps its aspect ratio and fits it in (H, W) (the tile's size
+        rounds down to whole pixels; the boxes use the exact factor).
 
     Example:
         input (64, 64), an image of (128, 64) → scale 0.5, tile (64, 32); as tile 0 with center (64, 64) it

@@ -1,14 +1,16 @@
-"""Exercise: the SimOTA matching cost — notebook 06 ("Your turn").
+"""Exercise: SimOTA's class cost without a (G, N, C) tensor — notebook 06 ("Your turn").
 
-    cost = class cost + iou_weight · IoU cost + penalty · [the point is NOT (in box AND in center)]
-
-Replace each ``raise NotImplementedError`` with your code, then grade it:
+Notebook 06 computes the class cost of every (gt, point) pair the direct way: broadcast the points' scores
+(N, C) against the gts' one-hot classes (G, C) into (G, N, C), take the binary cross-entropy, sum over C.
+With 80 classes, 8400 points and 100 gts that tensor holds 67 million floats per image — and most of the
+work is the same for every gt. Write the class cost so that nothing of size G·N·C is ever built. Replace
+the ``raise NotImplementedError`` with your code, then grade it:
 
     yolox-edu grade simota_cost                                 # in a terminal, from the course folder
     from yolox_edu.grading import check; check("simota_cost")   # in the notebook
 
-Use torch only (torch.nn.functional is fine). Shapes: G ground truths, N candidate points, C classes;
-cost matrices (G, N), gt-first.
+Use torch only. The grader also runs your function on G = 64, N = 20 000, C = 256, where the (G, N, C)
+tensor alone would take 1.3 GB, and allows it 512 MiB.
 """
 
 from __future__ import annotations
@@ -16,52 +18,23 @@ from __future__ import annotations
 from torch import Tensor
 
 
-def iou_cost(ious: Tensor, eps: float = 1e-8) -> Tensor:
-    """IoU cost: −log(IoU + eps), elementwise.
-
-    Args:
-        ious: (G, N) IoUs in [0, 1].
-
-    Returns:
-        (G, N), same dtype: 0 for a perfect box, about 18.4 for IoU 0.
-
-    Example:
-        IoU 0.5 → 0.693.
-    """
-    raise NotImplementedError
-
-
 def class_cost(cls_logits: Tensor, obj_logits: Tensor, gt_classes: Tensor) -> Tensor:
-    """Class cost of every (gt, point) pair: binary cross-entropy summed over the classes.
+    """Class cost of every (gt, point) pair, equal to notebook 06's dense version.
 
     Args:
         cls_logits: (N, C) class logits of the candidate points (any float dtype).
         obj_logits: (N,) objectness logits.
-        gt_classes: (G,) int64 class of each gt.
+        gt_classes: (G,) int64 class of each gt, in 0..C − 1.
 
     Returns:
-        (G, N) float32: sum over c of BCE(p_c, y_c) with p = sqrt(sigmoid(cls) · sigmoid(obj)) (the point's
-        joint score, (N, C)) and y = one-hot of the gt's class. Compute in float32 and clamp each log at
-        −100 as ``F.binary_cross_entropy`` does (large logits make sigmoid exactly 1.0 in float32).
+        (G, N) float32, the same numbers (within 1e-4) as ``yolox_edu.assign.class_cost_dense``: for each
+        pair, the binary cross-entropy between the point's joint scores sqrt(sigmoid(cls) · sigmoid(obj))
+        and the one-hot of the gt's class, summed over the C classes, with each log clamped at −100 the way
+        ``torch.nn.functional.binary_cross_entropy`` clamps it. G = 0 → a (0, N) tensor.
+        Memory: O(G·N + N·C), never O(G·N·C).
 
     Example:
-        one point, C = 2, p = (0.8, 0.1), gt class 0 → −log 0.8 − log 0.9 = 0.223 + 0.105 = 0.329.
-    """
-    raise NotImplementedError
-
-
-def total_cost(cls_cost: Tensor, iou_costs: Tensor, in_box_and_center: Tensor,
-               iou_weight: float = 3.0, penalty: float = 1e5) -> Tensor:
-    """The SimOTA cost matrix.
-
-    Args:
-        cls_cost, iou_costs: (G, N) float; in_box_and_center: (G, N) bool, True where the point is both in
-        the gt's box and in its center region; iou_weight: 3.0; penalty: 1e5 (1e6 in later versions).
-
-    Returns:
-        (G, N): cls_cost + iou_weight · iou_costs + penalty where NOT in_box_and_center.
-
-    Example:
-        cls 0.5, IoU cost 1.0, inside → 3.5; the same pair outside → 100003.5.
+        one point, C = 2, joint scores (0.8, 0.1), gt class 0 → 0.223 + 0.105 = 0.329; the same point for a
+        gt of class 1 → 1.609 + 2.303 = 3.912.
     """
     raise NotImplementedError

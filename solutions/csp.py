@@ -56,3 +56,13 @@ class CSPLayer(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         """(B, c_in, h, w) → (B, c_out, h, w)."""
         return self.conv3(torch.cat((self.m(self.conv1(x)), self.conv2(x)), dim=1))
+
+
+def csp_param_count(c_in: int, c_out: int, n: int, expansion: float = 0.5) -> int:
+    """BaseConv(a, b, k) has a·b·k² conv weights and 2·b BatchNorm parameters."""
+    def base(a: int, b: int, k: int) -> int:
+        return a * b * k * k + 2 * b
+
+    hidden = int(c_out * expansion)
+    bottleneck = base(hidden, hidden, 1) + base(hidden, hidden, 3)  # expansion 1.0 inside the layer
+    return 2 * base(c_in, hidden, 1) + base(2 * hidden, c_out, 1) + n * bottleneck

@@ -1,33 +1,40 @@
-"""Grade exercise modules from any process (the CLI, a notebook kernel, a test) without importing torch here.
+"""Grade exercises by running their pytest modules, one pytest process per exercise, under resource limits.
 
-``grade(names, folder)`` starts one worker process (``yolox_edu.grading.worker``) that grades every
-module in a child of its own, reads the JSON lines it wrote, and returns a ``Report``. Tests the worker
-never reported (a killed module, a worker that failed to start) count zero with the reason.
+``grade(names, folder)`` runs ``python -m pytest --pyargs yolox_edu.grading.tests.test_NAME`` for each
+exercise in a child process of its own (CPU time and address-space limits set with ``resource`` in the
+child, a wall-clock limit here), reads the JSON lines the plugin wrote, and returns a ``Report``. A test the
+child never reported (it crashed, was killed, or exited early) scores 0 with the reason. Imports no torch.
 """
 
 from __future__ import annotations
 
-import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-__all__ = ["EXERCISES", "TestResult", "ExerciseResult", "Report", "grade", "default_exercises_dir"]
+from yolox_edu.grading.catalog import ENV_DIR, check_names, default_exercises_dir
 
-# in course order (notebook): 01 boxes; 02 focus, csp; 04 decode, nms; 05 center_sampling; 06 simota_cost,
-# dynamic_k; 07 iou_loss; 08 mosaic; 09 lr_schedule; 10 precision_recall, average_precision; 12 coco_format
-EXERCISES: tuple[str, ...] = (
-    "boxes", "focus", "csp", "decode", "nms", "center_sampling", "simota_cost", "dynamic_k", "iou_loss", "mosaic",
-    "lr_schedule", "precision_recall", "average_precision", "coco_format",
-)
-NOTEBOOK_OF = {"boxes": "01", "focus": "02", "csp": "02", "decode": "04", "nms": "04", "center_sampling": "05",
-               "simota_cost": "06", "dynamic_k": "06", "iou_loss": "07", "mosaic": "08", "lr_schedule": "09",
-               "precision_recall": "10", "average_precision": "10", "coco_format": "12"}
-STARTUP_S = 60.0  # the worker's own start (python + torch import) on a slow, busy machine
+__all__ = ["Limits", "TestResult", "ExerciseResult", "Report", "grade"]
+
+PYTEST_EXIT_CODES = (0, 1)  # all passed / some failed; anything else means the run itself went wrong
+SIGNAL_REASONS = {"SIGSEGV": "a crash in native code (segmentation fault)", "SIGXCPU": "the CPU-time limit",
+                  "SIGKILL": "killed (the wall-clock limit, or out of memory)", "SIGABRT": "an abort in native code"}
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per exercise process: CPU seconds and address space (torch alone maps ~4 GiB), and a wall clock."""
+
+    cpu_s: int = 300
+    memory_mb: int = 12288
+    wall_s: float = 600.0
+    jobs: int = 0  # exercises graded at once; 0 = the number of CPUs (at most 4)
 
 
 @dataclass
@@ -44,9 +51,10 @@ class TestResult:
 class ExerciseResult:
     name: str
     tests: list[TestResult] = field(default_factory=list)
-    module_status: str = "ok"  # ok | error | timeout | crash | missing | not_run
+    module_status: str = "ok"  # ok | error | crash | timeout | missing
     module_message: str = ""
-    seconds: float = 0.0  # the module's own grading time (its child process)
+    seconds: float = 0.0
+    junit: str = ""  # pytest's own JUnit XML of this exercise's run (when asked for)
 
     @property
     def earned(self) -> int:
@@ -58,7 +66,6 @@ class ExerciseResult:
 
     @property
     def not_done(self) -> bool:
-        """Every test failed only because the functions still raise NotImplementedError."""
         return bool(self.tests) and all(t.status == "not_done" for t in self.tests)
 
     def first_failure(self) -> TestResult | None:
@@ -70,8 +77,6 @@ class Report:
     folder: str
     exercises: list[ExerciseResult]
     seconds: float
-    problem: str = ""  # the grader itself failed (not the learner's code)
-    startup_s: float | None = None  # the worker's start: python, torch and the grading suites imported
 
     @property
     def earned(self) -> int:
@@ -83,96 +88,95 @@ class Report:
 
     @property
     def full_marks(self) -> bool:
-        return not self.problem and self.possible > 0 and self.earned == self.possible
+        return self.possible > 0 and self.earned == self.possible and all(e.module_status == "ok"
+                                                                          for e in self.exercises)
 
     def to_dict(self) -> dict:
         return dict(folder=self.folder, earned=self.earned, possible=self.possible, full_marks=self.full_marks,
-                    seconds=round(self.seconds, 2), startup_s=self.startup_s, problem=self.problem,
-                    exercises={e.name: dict(earned=e.earned, possible=e.possible, seconds=e.seconds,
-                                            module_status=e.module_status,
-                                            module_message=e.module_message, tests=[asdict(t) for t in e.tests])
-                               for e in self.exercises})
+                    seconds=round(self.seconds, 2),
+                    exercises={e.name: dict(earned=e.earned, possible=e.possible, seconds=round(e.seconds, 2),
+                                            module_status=e.module_status, module_message=e.module_message,
+                                            tests=[asdict(t) for t in e.tests]) for e in self.exercises})
 
 
-def default_exercises_dir() -> Path:
-    """``$YOLOX_EDU_EXERCISES``, else ``./exercises`` if it exists, else the course's ``exercises/`` next to
-    the installed package (a source checkout)."""
-    env = os.environ.get("YOLOX_EDU_EXERCISES")
-    if env:
-        return Path(env)
-    local = Path.cwd() / "exercises"
-    if local.is_dir():
-        return local
-    import yolox_edu
-
-    return Path(yolox_edu.__file__).resolve().parents[1] / "exercises"
-
-
-def check_names(names: list[str] | tuple[str, ...]) -> list[str]:
-    unknown = [n for n in names if n not in EXERCISES]
-    if unknown:
-        raise ValueError(f"unknown exercise(s) {', '.join(unknown)}; choose from {', '.join(EXERCISES)}")
-    return list(dict.fromkeys(names)) or list(EXERCISES)
+def _exit_reason(code: int, stderr: str) -> str:
+    """Why a pytest process ended without grading everything, in words."""
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        return f"the grading process was stopped by {name}: {SIGNAL_REASONS.get(name, 'a signal')}"
+    tail = " | ".join(stderr.strip().splitlines()[-3:])[-400:]
+    return f"the grading process exited with code {code}" + (
+        f": {tail}" if tail else " without a message (os._exit or sys.exit in your code?)")
 
 
-def _collect(lines: list[dict], names: list[str], worker_problem: str) -> list[ExerciseResult]:
-    plan = next((r["exercises"] for r in lines if r.get("type") == "plan"), {})
-    results = {(r["exercise"], r["test"]): r for r in lines if r.get("type") == "result"}
-    modules = {}
-    for r in lines:
-        if r.get("type") == "module" and (r["exercise"] not in modules or r["status"] != "ok"):
-            modules[r["exercise"]] = r
-    out = []
-    for name in names:
-        module = modules.get(name, dict(status="not_run", message=worker_problem or "not graded"))
-        ex = ExerciseResult(name, module_status=module["status"], module_message=module["message"],
-                            seconds=module.get("seconds", 0.0))
-        for test, points, _timeout in plan.get(name, []):
-            r = results.get((name, test))
-            if r:
-                ex.tests.append(TestResult(test, points, r["earned"], r["status"], r["message"], r["seconds"]))
-            else:
-                ex.tests.append(TestResult(test, points, 0, "not_run", module["message"] or "not run"))
-        out.append(ex)
-    return out
+def _results(path: Path) -> tuple[list[dict], dict[str, dict]]:
+    import json
+
+    plan, results = [], {}
+    for line in path.read_text(encoding="utf-8").splitlines() if path.exists() else []:
+        record = json.loads(line)
+        if record["type"] == "plan":
+            plan.append(record)
+        else:
+            results[record["test"]] = record
+    return plan, results
 
 
-def grade(names: list[str] | tuple[str, ...] = (), folder: str | Path | None = None,
-          in_process: bool = False) -> Report:
-    """Grade ``folder/NAME.py`` for each name (all exercises when empty) in a separate process, or in this
-    one with ``in_process`` (needs the main thread and SIGALRM; see ``worker.grade_in_process``)."""
+def _grade_one(name: str, folder: Path, limits: Limits, junit: bool) -> ExerciseResult:
+    start = time.perf_counter()
+    if not (folder / f"{name}.py").is_file():
+        return ExerciseResult(name, module_status="missing", module_message=f"{folder / name}.py not found")
+    with tempfile.TemporaryDirectory(prefix="yolox_edu_grade_") as tmp:
+        out, ini = Path(tmp) / "results.jsonl", Path(tmp) / "pytest.ini"
+        ini.write_text("[pytest]\n")  # the caller's folder's pytest settings must not apply
+        cmd = [sys.executable, "-m", "pytest", "-p", "yolox_edu.grading.plugin", "-p", "no:cacheprovider",
+               "-c", str(ini), "--rootdir", tmp, "-q", "--no-header", "--exercises-dir", str(folder),
+               "--grading-report", str(out), "--grading-limits", f"{limits.cpu_s},{limits.memory_mb}",
+               "--pyargs", f"yolox_edu.grading.tests.test_{name}"]
+        if junit:
+            cmd += ["--junitxml", str(Path(tmp) / "junit.xml"), "-o", f"junit_suite_name={name}"]
+        package_root = str(Path(__file__).resolve().parents[2])
+        env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+               "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
+        env.pop(ENV_DIR, None)
+        proc = subprocess.Popen(cmd, cwd=tmp, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                start_new_session=True)  # its own process group, killed as one
+        try:
+            stdout, stderr = proc.communicate(timeout=limits.wall_s)
+            reason = "" if proc.returncode in PYTEST_EXIT_CODES else _exit_reason(proc.returncode, stderr or stdout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)  # the whole group: the learner's code may have started children
+            stdout, stderr = proc.communicate()
+            reason = f"the grading process was stopped after {limits.wall_s:g} s (wall clock)"
+        plan, results = _results(out)
+        missing = next((item["test"] for item in plan if item["test"] not in results), None)
+        if missing and not reason:  # pytest's own codes, yet a test never reported: the process ended early
+            reason = (f"the grading process ended (exit code {proc.returncode}) during {missing} without "
+                      "reporting it: os._exit or sys.exit in your code?")
+        junit_text = (Path(tmp) / "junit.xml").read_text() if junit and (Path(tmp) / "junit.xml").exists() else ""
+    ex = ExerciseResult(name, seconds=time.perf_counter() - start, junit=junit_text)
+    for item in plan:
+        r = results.get(item["test"])
+        ex.tests.append(TestResult(item["test"], r["points"], r["earned"], r["status"], r["message"], r["seconds"])
+                        if r else TestResult(item["test"], item["points"], 0, "not_run", f"not graded: {reason}"))
+    if reason or not plan:
+        status = "timeout" if "wall clock" in reason else "crash" if reason else "error"
+        ex.module_status, ex.module_message = status, reason or f"no grading tests ran: {stderr.strip()[-400:]}"
+    elif ex.tests and all(t.status == "error" and t.message.startswith("could not import") for t in ex.tests):
+        ex.module_status, ex.module_message = "error", ex.tests[0].message
+    return ex
+
+
+def grade(names: list[str] | tuple[str, ...] = (), folder: str | Path | None = None, *, limits: Limits = Limits(),
+          junit: bool = False) -> Report:
+    """Grade ``folder/NAME.py`` for each name (all exercises when empty), each in its own pytest process."""
     names = check_names(names)
     folder = (Path(folder) if folder is not None else default_exercises_dir()).resolve()
     start = time.perf_counter()
-    if in_process:
-        from yolox_edu.grading.worker import grade_in_process
-
-        with tempfile.TemporaryDirectory(prefix="yolox_edu_grade_") as tmp:
-            out = Path(tmp) / "results.jsonl"
-            grade_in_process(names, folder, out)
-            lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines() if line.strip()]
-        return Report(str(folder), _collect(lines, names, ""), time.perf_counter() - start, "", 0.0)
-    with tempfile.TemporaryDirectory(prefix="yolox_edu_grade_") as tmp:
-        out = Path(tmp) / "results.jsonl"
-        out.touch()
-        cmd = [sys.executable, "-m", "yolox_edu.grading.worker", "--dir", str(folder), "--out", str(out),
-               "--started", repr(time.time()), *names]
-        # generous backstop; the worker enforces each module's own budget
-        limit = STARTUP_S + 60.0 * len(names)
-        problem = ""
-        # run from the temporary folder, so files in the caller's folder cannot shadow modules; find
-        # yolox_edu where this process found it
-        package_root = str(Path(__file__).resolve().parents[2])
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")])))
-        try:
-            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=limit, cwd=tmp, env=env)
-            if proc.returncode != 0:
-                problem = f"the grader failed to start: {proc.stderr.strip()[-800:]}"
-        except subprocess.TimeoutExpired:
-            problem = f"the grader was stopped after {limit:.0f} s"
-        lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines() if line.strip()]
-    if not problem and not any(r.get("type") == "plan" for r in lines):
-        problem = "the grader wrote no results"
-    plan = next((r for r in lines if r.get("type") == "plan"), {})
-    startup = round(plan["startup_s"], 2) if plan.get("startup_s") is not None else None
-    return Report(str(folder), _collect(lines, names, problem), time.perf_counter() - start, problem, startup)
+    jobs = limits.jobs or min(os.cpu_count() or 1, 4)
+    with ThreadPoolExecutor(max_workers=max(1, min(jobs, len(names)))) as pool:
+        exercises = list(pool.map(lambda n: _grade_one(n, folder, limits, junit), names))
+    return Report(str(folder), exercises, time.perf_counter() - start)
