@@ -52,3 +52,20 @@ def test_differences_name_the_batch(fp, reference, change):
     if change != "backend":
         assert problems[0].startswith(f"epoch {row['epoch']} batch {row['batch']}")
     assert fp.differences(reference, copy.deepcopy(reference)) == []
+
+
+def test_device_augmentation_feeds_the_reference_batches(fp, reference):
+    """``data.augment_on=device`` (run on the CPU here) feeds the demo the reference's targets exactly and
+    its images within DEVICE_IMAGE_ATOL; the comparison still notices a flipped or recoloured batch."""
+    epochs = sorted({r["epoch"] for r in reference["batches"]})
+    got = fp.fingerprint(reference["preset"], epochs, 1 + max(r["batch"] for r in reference["batches"]), 0, "device")
+    assert got["augment_on"] == "device"
+    assert fp.differences(reference, got) == []
+    for change in ("flip", "colour"):
+        changed = copy.deepcopy(got)
+        row = changed["batches"][4]
+        if change == "flip":
+            row["left_minus_right"] = -row["left_minus_right"]
+        else:
+            row["mean"][0] += 1.0
+        assert len(fp.differences(reference, changed)) == 1

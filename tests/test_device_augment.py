@@ -11,7 +11,7 @@ import torch
 
 from yolox_edu.data import CocoDataset, MosaicDataset, SampleKey, build_train_loader
 from yolox_edu.data import augment as augment_module
-from yolox_edu.data.device_augment import augment_batch, sample_layer, shift_hsv_batch
+from yolox_edu.data.device_augment import augment_batch, hsv_rounding, sample_layer, shift_hsv_batch
 from yolox_edu.data.device_plan import PARAM_FIELDS, TILE_FIELDS, PlanBatch, collate_plans
 from yolox_edu.train.feed import batch_to_device, configure_feed, resolve_augment_on
 
@@ -74,6 +74,7 @@ def test_full_recipe_within_interpolation_tolerance(photos, hw):
 
 def test_shift_hsv_batch_is_the_lookup_table_path(monkeypatch):
     monkeypatch.setattr(augment_module, "USE_OPENCV", False)  # compare with the pure (table) path
+    assert hsv_rounding() == 0.5  # which rounds
     rng = np.random.default_rng(0)
     images = rng.integers(0, 256, (3, 7, 9, 3), dtype=np.uint8)
     images[0, 0, :3] = [[0, 0, 0], [255, 255, 255], [114, 114, 114]]  # black, white, grey
@@ -81,6 +82,15 @@ def test_shift_hsv_batch_is_the_lookup_table_path(monkeypatch):
     got = shift_hsv_batch(torch.from_numpy(images), torch.tensor(shifts))
     for image, s, out in zip(images, shifts, got):
         np.testing.assert_array_equal(out.numpy(), augment_module.shift_hsv(image, *s))
+
+
+def test_hsv_follows_this_machines_cpu_path(synth):
+    """With the rounding hsv_rounding() picks, the batched HSV agrees with augment.shift_hsv (OpenCV when
+    installed) on a real image: every value within 1, nearly all equal."""
+    image = synth[0].image
+    got = shift_hsv_batch(torch.from_numpy(image)[None], torch.tensor([[3, -12, 9]]), hsv_rounding())[0].numpy()
+    want = augment_module.shift_hsv(image, 3, -12, 9).astype(int)
+    assert np.abs(got - want).max() <= 1 and (got == want).mean() > 0.95
 
 
 def _tiles(*rows: dict) -> torch.Tensor:

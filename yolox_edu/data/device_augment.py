@@ -15,11 +15,12 @@ fixed-point weights, this path uses float weights (see tests/test_device_augment
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 from torch import Tensor
 
 from ..preprocess import PAD_VALUE
-from .augment import _HUE_TABLE, _RGB_TABLE, _SAT_TABLE
+from .augment import _HUE_TABLE, _RGB_TABLE, _SAT_TABLE, opencv
 from .device_plan import MIX_TILE, PARAM_FIELDS, TILE_FIELDS, PlanBatch
 
 __all__ = ["augment_batch", "sample_layer", "shift_hsv_batch"]
@@ -27,6 +28,25 @@ __all__ = ["augment_batch", "sample_layer", "shift_hsv_batch"]
 T = {name: i for i, name in enumerate(TILE_FIELDS)}
 P = {name: i for i, name in enumerate(PARAM_FIELDS)}
 _TABLES: dict[torch.device, tuple[Tensor, Tensor, Tensor]] = {}
+ROUND, TRUNCATE = 0.5, 0.0  # added before the uint8 cast at the end of HSV → RGB
+
+
+def hsv_rounding() -> float:
+    """How the CPU path's HSV → RGB conversion ends: the pure table path rounds, OpenCV 5.0's vectorised
+    loop truncates (a 320 × 320 synth image: truncation matches it on 99.0 % of values, rounding on 69 %;
+    its scalar loop for short rows rounds). Decided once by converting a fixed 128 × 128 probe both ways,
+    so the device path follows the CPU path of this machine."""
+    cv = opencv()
+    if cv is None:
+        return ROUND
+    probe = np.random.default_rng(0).integers(0, 256, (128, 128, 3), dtype=np.uint8)  # SIMD-sized rows
+    want = cv.cvtColor(cv.cvtColor(probe, cv.COLOR_RGB2HSV), cv.COLOR_HSV2RGB)
+    got = {r: shift_hsv_batch(torch.from_numpy(probe)[None], torch.zeros(1, 3, dtype=torch.long), r)[0].numpy()
+           for r in (ROUND, TRUNCATE)}
+    return max(got, key=lambda r: int((got[r] == want).sum()))
+
+
+_ROUNDING: list[float] = []  # hsv_rounding(), computed on first use
 
 
 def _hsv_tables(device: torch.device) -> tuple[Tensor, Tensor, Tensor]:
@@ -37,15 +57,16 @@ def _hsv_tables(device: torch.device) -> tuple[Tensor, Tensor, Tensor]:
     return _TABLES[device]
 
 
-def _select(tiles: Tensor, qx: Tensor, qy: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+def _select(tiles: Tensor, qx: Tensor, qy: Tensor, used: list[int]) -> tuple[Tensor, Tensor, Tensor, Tensor]:
     """For each output pixel, the last tile that claims it and the source point there.
 
-    Shapes: tiles (B, K, 16) float, qx/qy (B, H, W) float output coordinates → claimed (B, H, W) bool,
-    tile-row (B, H, W) long (source buffer row), sx, sy (B, H, W) float in that source's window."""
+    Shapes: tiles (B, K, 16) float, qx/qy (B, H, W) float output coordinates, ``used``: the tiles on in
+    some image → claimed (B, H, W) bool, source buffer row (B, H, W) long, sx, sy (B, H, W) float in
+    that source's window."""
     claimed = torch.zeros(qx.shape, dtype=torch.bool, device=qx.device)  # (B, H, W)
     src = torch.zeros(qx.shape, dtype=torch.long, device=qx.device)
     sx, sy = torch.zeros_like(qx), torch.zeros_like(qx)
-    for k in range(tiles.shape[1]):
+    for k in used:
         t = tiles[:, k, :, None, None]  # (B, 16, 1, 1)
         x = t[:, T["m00"]] * qx + t[:, T["m01"]] * qy + t[:, T["m02"]]  # (B, H, W)
         y = t[:, T["m10"]] * qx + t[:, T["m11"]] * qy + t[:, T["m12"]]
@@ -64,45 +85,48 @@ def _bilinear(pixels: Tensor, images: Tensor, src: Tensor, sx: Tensor, sy: Tenso
 
     Shapes: pixels (P, 3) uint8, images (S, 3) long (first pixel, h, w), src/sx/sy (B, H, W)
     → (B, H, W, 3) float, not rounded."""
-    first, h, w = images[src].unbind(-1)  # (B, H, W) each
+    first, h, w = (images[:, i][src] for i in range(3))  # (B, H, W) long each
     x0, y0 = torch.floor(sx), torch.floor(sy)
     fx, fy = (sx - x0)[..., None], (sy - y0)[..., None]  # (B, H, W, 1)
     x0, y0 = x0.long(), y0.long()
     xs = [torch.minimum(torch.clamp(x, min=0), w - 1) for x in (x0, x0 + 1)]
-    ys = [torch.minimum(torch.clamp(y, min=0), h - 1) for y in (y0, y0 + 1)]
+    rows = [first + torch.minimum(torch.clamp(y, min=0), h - 1) * w for y in (y0, y0 + 1)]
 
-    def at(x: Tensor, y: Tensor) -> Tensor:
-        return pixels[first + y * w + x].float()  # (B, H, W, 3)
+    def at(x: Tensor, row: Tensor) -> Tensor:
+        return pixels[row + x].float()  # (B, H, W, 3)
 
-    top = at(xs[0], ys[0]) * (1 - fx) + at(xs[1], ys[0]) * fx
-    bottom = at(xs[0], ys[1]) * (1 - fx) + at(xs[1], ys[1]) * fx
-    return top * (1 - fy) + bottom * fy
+    top = torch.lerp(at(xs[0], rows[0]), at(xs[1], rows[0]), fx)
+    bottom = torch.lerp(at(xs[0], rows[1]), at(xs[1], rows[1]), fx)
+    return torch.lerp(top, bottom, fy)
 
 
-def sample_layer(batch: PlanBatch, tiles: Tensor, qx: Tensor, qy: Tensor, background: Tensor) -> Tensor:
+def sample_layer(batch: PlanBatch, tiles: Tensor, qx: Tensor, qy: Tensor, background: Tensor,
+                 used: list[int] | None = None) -> Tensor:
     """One layer: each pixel's bilinear sample from the tile that claims it, else ``background``.
+    ``used``: the tiles that are on in some image (default: all K).
 
     Shapes: tiles (B, K, 16), qx/qy (B, H, W), background (B, H, W, 3) uint8 → (B, H, W, 3) uint8."""
-    claimed, src, sx, sy = _select(tiles, qx, qy)
+    claimed, src, sx, sy = _select(tiles, qx, qy, list(range(tiles.shape[1])) if used is None else used)
     values = _bilinear(batch.pixels, batch.images, src, sx, sy)
     values = torch.floor(values + 0.5).clamp_(0, 255).to(torch.uint8)  # round half up, as fixed-point OpenCV
     return torch.where(claimed[..., None], values, background)
 
 
-def shift_hsv_batch(images: Tensor, shifts: Tensor) -> Tensor:
-    """:func:`~yolox_edu.data.augment.shift_hsv` (pure path) for a batch, one (dh, ds, dv) per image.
+def shift_hsv_batch(images: Tensor, shifts: Tensor, rounding: float = ROUND) -> Tensor:
+    """:func:`~yolox_edu.data.augment.shift_hsv` (pure path) for a batch, one (dh, ds, dv) per image;
+    ``rounding`` 0.5 rounds the result as the pure path (and OpenCV 4), 0 truncates (OpenCV 5).
 
     Shapes: images (N, H, W, 3) uint8 RGB, shifts (N, 3) long → (N, H, W, 3) uint8."""
     hue_table, sat_table, rgb_table = _hsv_tables(images.device)
     dh, ds, dv = (s[:, None, None] for s in shifts.unbind(-1))  # (N, 1, 1) each
-    r, g, b = images.long().unbind(-1)  # (N, H, W) each
+    r, g, b = images.int().unbind(-1)  # (N, H, W) each
     hi, lo = torch.maximum(torch.maximum(r, g), b), torch.minimum(torch.minimum(r, g), b)
     d = hi - lo
     n = torch.where(hi == r, g - b, torch.where(hi == g, b - r + 2 * d, r - g + 4 * d))  # hue numerator
     hue = (hue_table[d * 1531 + n + 255] + dh).remainder(180)  # (N, H, W) H'
     sat = (sat_table[(hi << 8) | d] + ds).clamp(0, 255)  # (N, H, W) S'
     factors = rgb_table[(hue << 8) | sat]  # (N, H, W, 3)
-    return (factors * (hi + dv).clamp(0, 255)[..., None] + 0.5).to(torch.uint8)
+    return (factors * (hi + dv).clamp(0, 255)[..., None] + rounding).to(torch.uint8)
 
 
 def _output_grid(params: Tensor, H: int, W: int) -> tuple[Tensor, Tensor]:
@@ -123,15 +147,20 @@ def _in_rect(qx: Tensor, qy: Tensor, x0: Tensor, y0: Tensor, x1: Tensor, y1: Ten
 
 
 @torch.no_grad()
-def augment_batch(batch: PlanBatch) -> Tensor:
-    """Images (B, 3, H, W) float32, 0–255 RGB, of a batch of plans, on the batch's device."""
+def augment_batch(batch: PlanBatch, host: PlanBatch | None = None) -> Tensor:
+    """Images (B, 3, H, W) float32, 0–255 RGB, of a batch of plans, on the batch's device.
+
+    ``host``: the same batch still on the CPU (if at hand), so that the output size, the tiles in use
+    and which images need MixUp or HSV are known without waiting for the device."""
     params = batch.params
-    H, W = int(params[0, P["H"]]), int(params[0, P["W"]])
+    host_params, host_tiles = (host.params, host.tiles) if host is not None else (params.cpu(), batch.tiles.cpu())
+    H, W = int(host_params[0, P["H"]]), int(host_params[0, P["W"]])
     tiles = batch.tiles.float()  # (B, 5, 16)
     qx, qy = _output_grid(params, H, W)
     grey = torch.full((*qx.shape, 3), PAD_VALUE, dtype=torch.uint8, device=qx.device)  # (B, H, W, 3)
-    out = sample_layer(batch, tiles[:, :MIX_TILE], qx, qy, grey)
-    mix = params[:, P["mix"]].nonzero()[:, 0]  # (M,) images with MixUp
+    used = [k for k in range(MIX_TILE) if host_tiles[:, k, T["on"]].any()]  # e.g. only tile 0 without Mosaic
+    out = sample_layer(batch, tiles[:, :MIX_TILE], qx, qy, grey, used)
+    mix = host_params[:, P["mix"]].nonzero()[:, 0].to(params.device)  # (M,) images with MixUp
     if len(mix):
         p = params[mix]
         zero = torch.zeros_like(p[:, 0])
@@ -140,10 +169,12 @@ def augment_batch(batch: PlanBatch) -> Tensor:
         other = sample_layer(batch, tiles[mix, MIX_TILE:], qx[mix], qy[mix], background)
         a = out[mix]
         out[mix] = (a >> 1) + (other >> 1) + (a & other & 1)  # floor((a + b) / 2) in uint8
-    hsv = params[:, P["hsv"]].nonzero()[:, 0]  # (N,) images with a non-zero HSV shift
+    hsv = host_params[:, P["hsv"]].nonzero()[:, 0].to(params.device)  # (N,) images with a non-zero HSV shift
     if len(hsv):
         p = params[hsv]
         region = _in_rect(qx[hsv], qy[hsv], *(p[:, P[k]] for k in ("hx0", "hy0", "hx1", "hy1")))[..., None]
-        shifted = shift_hsv_batch(out[hsv], p[:, [P["dh"], P["ds"], P["dv"]]])
+        if not _ROUNDING:
+            _ROUNDING.append(hsv_rounding())
+        shifted = shift_hsv_batch(out[hsv], p[:, [P["dh"], P["ds"], P["dv"]]], _ROUNDING[0])
         out[hsv] = torch.where(region, shifted, out[hsv])
     return out.permute(0, 3, 1, 2).float()  # (B, 3, H, W), channels-last in memory

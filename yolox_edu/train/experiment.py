@@ -31,6 +31,7 @@ class DataConfig:
     max_labels: int = 120  # targets padded to this many rows
     cache: str = "none"  # "none" | "ram" | "disk": decoded training images at the input size (data/cache.py)
     cache_dir: str | None = None  # where data.cache=disk keeps its file (default ~/.cache/yolox_edu)
+    augment_on: str = "auto"  # "cpu" | "device": where Mosaic/affine/MixUp/HSV/flip run; auto: device on CUDA
 
 
 @dataclass

@@ -52,7 +52,7 @@ def batch_to_device(images: Any, targets: Tensor, device: torch.device, channels
     from yolox_edu.data.device_plan import PlanBatch
 
     if isinstance(images, PlanBatch):
-        images = augment_batch(images.to(device, non_blocking=True))  # (B, 3, H, W) float32
+        images = augment_batch(images.to(device, non_blocking=True), images)  # (B, 3, H, W) float32
     else:
         images = images.to(device, non_blocking=True).float()  # uint8 → float on the device
     targets = targets.to(device, non_blocking=True)

@@ -36,6 +36,7 @@ from yolox_edu.models import build_model_from_config
 from yolox_edu.train import distributed as D
 from yolox_edu.train.ema import ModelEMA, unwrap
 from yolox_edu.train.experiment import ExperimentConfig, config_from_dict, override
+from yolox_edu.train.feed import batch_to_device, configure_feed
 from yolox_edu.train.optim import build_optimizer
 from yolox_edu.train.runlog import RunLog
 from yolox_edu.train.schedule import yolox_lr
@@ -166,6 +167,7 @@ def setup(exp: ExperimentConfig, device: torch.device | None = None) -> Trainer:
         warn_if_oversubscribed(exp.data.num_workers, device, int(os.environ.get("LOCAL_WORLD_SIZE", world)))
     train, val_gt, val_images = _datasets(exp)
     loader = _train_loader(exp, train, exp.data.batch_size // world)
+    configure_feed(loader, exp.data.augment_on, device)  # uint8 images or device-augmentation plans (feed.py)
     iters = len(loader) if exp.train.max_iters_per_epoch <= 0 else min(len(loader), exp.train.max_iters_per_epoch)
     if iters == 0:
         raise ValueError(f"the training set has {len(train)} images, fewer than one batch of "
@@ -244,9 +246,7 @@ def _batches(tr: Trainer) -> Iterable[tuple[torch.Tensor, torch.Tensor, torch.Te
     for k, (images, targets, infos) in enumerate(tr.loader, start=tr.iter_in_epoch):
         if k >= tr.iters_per_epoch:
             return
-        images, targets = images.to(tr.device, non_blocking=True), targets.to(tr.device, non_blocking=True)
-        if tr.exp.train.channels_last:
-            images = images.contiguous(memory_format=torch.channels_last)
+        images, targets = batch_to_device(images, targets, tr.device, tr.exp.train.channels_last)  # float, on device
         yield images, targets, infos
 
 
