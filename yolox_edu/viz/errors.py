@@ -87,6 +87,8 @@ def plot_confusion_matrix(matrix: np.ndarray, names: Sequence[str], ax: Axes | N
     k = len(names)
     for i in range(k):
         for j in range(k):
+            if i == j == k - 1:
+                continue  # (no object, no detection): nothing to count
             dark = np.log1p(matrix[i, j]) > 0.6 * np.log1p(matrix.max())
             ax.text(j, i, str(matrix[i, j]), ha="center", va="center", fontsize=10,
                     color="white" if dark else "black", fontweight="bold" if i == j else "normal")
