@@ -1,6 +1,5 @@
 """`yolox-edu data synth|subset|check` handlers, called through an argparse parser built by add_parser."""
 
-import argparse
 import json
 import shutil
 from pathlib import Path
@@ -8,16 +7,15 @@ from pathlib import Path
 import pytest
 
 from yolox_edu.data import CocoDataset
-from yolox_edu.data.cli import add_parser
 
 PHOTOS = Path(__file__).resolve().parents[1] / "data_samples" / "photos"
 
 
 def run(*argv):
-    parser = argparse.ArgumentParser(prog="yolox-edu")
-    add_parser(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(["data", *map(str, argv)])
-    return args.func(args)
+    """``yolox-edu data ARGV…`` through the real entry point (its error handling included)."""
+    from yolox_edu.cli import main
+
+    return main(["data", *map(str, argv)])
 
 
 def test_synth_writes_standard_layout_and_checks_clean(tmp_path, capsys):

@@ -18,14 +18,21 @@ from typing import Any
 import torch
 from torch import nn
 
+from yolox_edu.errors import UsageError
+
 __all__ = ["save_checkpoint", "atomic_save", "read_checkpoint", "load_checkpoint", "export_weights",
-           "build_model_for_checkpoint", "CheckpointError"]
+           "build_model_for_checkpoint", "load_model", "CheckpointError", "ChannelOrderNotice"]
 
 CLASS_LAYERS = "head.cls_preds."
 
 
-class CheckpointError(ValueError):
+class CheckpointError(UsageError):
     """A file that is not a usable checkpoint for this model; the message says why."""
+
+
+class ChannelOrderNotice(UserWarning):
+    """``load_checkpoint`` set ``model.cfg.bgr`` to the checkpoint's channel order. Information, not a
+    problem (the model flips channels itself): filter this category alone to silence it."""
 
 
 def atomic_save(obj: Any, path: str | Path) -> Path:
@@ -137,7 +144,7 @@ def _adopt_channel_order(model: nn.Module, ckpt: dict[str, Any], path: str | Pat
     if bgr != cfg.bgr:
         origin = "official YOLOX weights expect" if official else "these weights were trained on"
         warnings.warn(f"{path}: {origin} {'BGR' if bgr else 'RGB'} input; set model.cfg.bgr={bgr} "
-                      "(keep feeding RGB images: the model flips channels itself)", stacklevel=3)
+                      "(keep feeding RGB images: the model flips channels itself)", ChannelOrderNotice, stacklevel=3)
         cfg.bgr = bgr
 
 
@@ -167,3 +174,22 @@ def build_model_for_checkpoint(name: str, ckpt: dict[str, Any], num_classes: int
             num_classes = num_classes or cfg.get("num_classes")  # class layers hold K·C rows (or none)
     classes = num_classes or state_num_classes(ckpt["model"]) or 80
     return build_model(name, num_classes=classes, **overrides)
+
+
+def load_model(name: str, path: str | Path, num_classes: int | None = None) -> tuple[nn.Module, dict[str, Any]]:
+    """``name`` built for the checkpoint at ``path`` with its weights loaded, in eval mode, and the
+    checkpoint dict: the one "build the model and load the checkpoint" of the command line.
+
+    The class count is the checkpoint's; a different ``num_classes`` is an error here (inference with
+    freshly initialised class layers draws random labels). The channel-order notice is silenced (expected
+    for official weights); any other warning is shown."""
+    ckpt = read_checkpoint(path)
+    trained_for = state_num_classes(ckpt["model"])
+    if num_classes is not None and trained_for is not None and num_classes != trained_for:
+        raise UsageError(f"{path} predicts {trained_for} classes, not --num-classes {num_classes}; drop "
+                         "--num-classes (it is read from the checkpoint) or pass the checkpoint trained for it")
+    model = build_model_for_checkpoint(name, ckpt, num_classes)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ChannelOrderNotice)
+        load_checkpoint(model, path)
+    return model.eval(), ckpt

@@ -15,8 +15,10 @@ import argparse
 import importlib
 import json
 import sys
-import warnings
 from pathlib import Path
+
+from yolox_edu.cli_options import add_nms_iou_option, add_size_option, input_size
+from yolox_edu.errors import USAGE_EXIT_CODE, UsageError
 
 __all__ = ["main", "build_parser"]
 
@@ -25,19 +27,21 @@ SUBCOMMAND_MODULES = ("yolox_edu.train.cli", "yolox_edu.eval.cli", "yolox_edu.da
                       "yolox_edu.export.cli")
 
 
-def add_predict_parser(subparsers: argparse._SubParsersAction) -> None:
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """``predict``: the one command defined here (the others live next to what they run)."""
     p = subparsers.add_parser("predict", help="detect objects in images and draw them",
                               description="Detect objects in images; draw boxes with class names and "
                                           "optionally write them as JSON.")
     p.add_argument("--model", default="yolox-s", help="yolox-nano|tiny|s|m|l|x|darknet53 (default yolox-s)")
-    p.add_argument("--ckpt", help="checkpoint: ours or an official YOLOX .pth")
-    p.add_argument("--onnx", help="run this exported file (yolox-edu export; ONNX or TorchScript) instead of --ckpt")
+    weights = p.add_mutually_exclusive_group(required=True)
+    weights.add_argument("--ckpt", help="checkpoint: ours or an official YOLOX .pth")
+    weights.add_argument("--onnx", help="run this exported file (yolox-edu export; ONNX or TorchScript)")
     p.add_argument("--image", required=True, nargs="+", help="image file(s)")
     p.add_argument("--out", required=True, help="output image (one input) or folder (several inputs)")
     p.add_argument("--json", help="also write the detections to this JSON file")
     p.add_argument("--conf", type=float, default=0.25, help="score threshold (default 0.25)")
-    p.add_argument("--nms", type=float, default=0.45, help="NMS IoU threshold (default 0.45)")
-    p.add_argument("--size", type=int, nargs="+", help="input size: one number or H W (default: the model's)")
+    add_nms_iou_option(p, 0.45)
+    add_size_option(p)
     p.add_argument("--num-classes", type=int, help="classes the checkpoint predicts (default: read from it)")
     p.add_argument("--class-names", help="COCO json or text file (one name per line); default COCO's or "
                                          "the names stored in our checkpoint")
@@ -46,11 +50,10 @@ def add_predict_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--bf16", action="store_true", help="bfloat16 autocast (faster on AMX CPUs / GPUs)")
     p.add_argument("--no-fuse", action="store_true", help="keep BatchNorm separate (default: fused, channels-last)")
     p.set_defaults(func=run_predict)
+    return p
 
 
 def run_predict(args: argparse.Namespace) -> int:
-    if (args.ckpt is None) == (args.onnx is None):
-        raise ValueError("give --ckpt (a PyTorch checkpoint) or --onnx (an exported file), one of the two")
     if args.onnx:
         from yolox_edu.export.cli import predict_with_file
 
@@ -64,23 +67,20 @@ def run_predict(args: argparse.Namespace) -> int:
 def _predict_with_checkpoint(args: argparse.Namespace) -> tuple[list, list, list[str] | None]:
     import torch
 
-    from yolox_edu.checkpoint import build_model_for_checkpoint, load_checkpoint, read_checkpoint
+    from yolox_edu.checkpoint import load_model
     from yolox_edu.inference import as_image_tensor, predict
     from yolox_edu.names import COCO_CLASSES, read_class_names
 
-    model = build_model_for_checkpoint(args.model, read_checkpoint(args.ckpt), args.num_classes)
+    model, ckpt = load_model(args.model, args.ckpt, args.num_classes)
     num_classes = model.num_classes
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the BGR notice is expected for official weights
-        ckpt = load_checkpoint(model, args.ckpt)
     names = (read_class_names(args.class_names) if args.class_names
              else ckpt.get("class_names") or (list(COCO_CLASSES) if num_classes == 80 else None))
-    size = None if not args.size else (args.size[0], args.size[-1])
+    size = input_size(args.size)
     model.to(args.device)
     if not args.no_fuse:
         model.fuse().to(memory_format=torch.channels_last)
     images = [as_image_tensor(p) for p in args.image]
-    dets = predict(model, images, input_size=size, conf_thresh=args.conf, nms_thresh=args.nms,
+    dets = predict(model, images, input_size=size, conf_thresh=args.conf, nms_thresh=args.nms_iou,
                    class_agnostic=args.class_agnostic, device=args.device, bf16=args.bf16)
     return images, dets, names
 
@@ -110,7 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="yolox-edu", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    add_predict_parser(sub)
+    add_parser(sub)
     for name in SUBCOMMAND_MODULES:
         importlib.import_module(name).add_parser(sub)
     return parser
@@ -124,10 +124,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return int(args.func(args) or 0)
-    except (FileNotFoundError, ValueError, KeyError, TypeError, ImportError) as e:  # ImportError: a missing extra
-        msg = e.args[0] if isinstance(e, KeyError) and e.args else e
-        print(f"yolox-edu {args.command}: error: {msg}", file=sys.stderr)
-        return 2
+    except (UsageError, FileNotFoundError) as e:  # bad input: one line; anything else is a bug: its traceback
+        print(f"yolox-edu {args.command}: error: {e}", file=sys.stderr)
+        return USAGE_EXIT_CODE
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ that catch ``ValueError`` keep working."""
 
 from __future__ import annotations
 
-__all__ = ["UsageError", "ConfigKeyError", "USAGE_EXIT_CODE"]
+__all__ = ["UsageError", "ConfigKeyError", "MissingExtraError", "USAGE_EXIT_CODE"]
 
 USAGE_EXIT_CODE = 2  # what argparse exits with on a usage error
 
@@ -22,3 +22,7 @@ class ConfigKeyError(UsageError, KeyError):
 
     def __str__(self) -> str:  # KeyError would quote the message
         return str(self.args[0]) if self.args else ""
+
+
+class MissingExtraError(UsageError, ImportError):
+    """An optional dependency is not installed; the message names the ``pip install`` that adds it."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from yolox_edu.errors import UsageError
+
 __all__ = ["COCO_CLASSES", "COCO_CATEGORY_IDS", "coco80_label_ids", "read_class_names"]
 
 COCO_CLASSES: tuple[str, ...] = (
@@ -48,8 +50,8 @@ def read_class_names(path: str | Path) -> list[str]:
             cats = json.loads(path.read_text())["categories"]
             return [c["name"] for c in sorted(cats, key=lambda c: c["id"])]
         except (json.JSONDecodeError, KeyError, TypeError) as e:
-            raise ValueError(f"{path}: expected a COCO json with 'categories' [{{'id', 'name'}}, ...] ({e})") from None
+            raise UsageError(f"{path}: expected a COCO json with 'categories' [{{'id', 'name'}}, ...] ({e})") from None
     names = [line.strip() for line in path.read_text().splitlines() if line.strip()]
     if not names:
-        raise ValueError(f"{path}: no class names (expected one name per line)")
+        raise UsageError(f"{path}: no class names (expected one name per line)")
     return names

@@ -12,6 +12,8 @@ import torch.nn.functional as F
 from PIL import Image
 from torch import Tensor
 
+from yolox_edu.errors import UsageError
+
 __all__ = ["PAD_VALUE", "letterbox", "letterbox_image", "letterbox_ratio", "resize_image", "unletterbox_boxes",
            "load_image"]
 
@@ -69,12 +71,12 @@ def letterbox(
     """
     if isinstance(image, Tensor):
         if image.ndim != 3 or image.shape[0] != 3:
-            raise ValueError(f"expected a (3, h, w) image, got shape {tuple(image.shape)}")
+            raise UsageError(f"expected a (3, h, w) image, got shape {tuple(image.shape)}")
         if image.is_floating_point():
             image = image.round().clamp(0, 255)
         image = image.to(torch.uint8).permute(1, 2, 0).numpy()
     elif image.ndim != 3 or image.shape[2] != 3:
-        raise ValueError(f"expected a (h, w, 3) image, got shape {image.shape}")
+        raise UsageError(f"expected a (h, w, 3) image, got shape {image.shape}")
     canvas, r = letterbox_image(image, input_hw, pad_value)
     canvas = np.require(canvas, requirements=["C", "W"])  # copies only a read-only / strided input of the right size
     return torch.from_numpy(canvas).permute(2, 0, 1).float(), r  # (3, H, W)
@@ -98,5 +100,5 @@ def load_image(path: str) -> Tensor:
     except FileNotFoundError:
         raise FileNotFoundError(f"image file not found: {path}") from None
     except (OSError, ValueError) as e:
-        raise ValueError(f"cannot read image {path}: {e}. Is it a JPEG/PNG/BMP image?") from None
+        raise UsageError(f"cannot read image {path}: {e}. Is it a JPEG/PNG/BMP image?") from None
     return torch.from_numpy(array.copy()).permute(2, 0, 1)  # (3, h, w) uint8

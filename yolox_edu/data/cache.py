@@ -30,6 +30,8 @@ import torch
 from PIL import Image
 from tqdm.auto import tqdm
 
+from yolox_edu.errors import UsageError
+
 from ..preprocess import resize_image
 from .coco import CocoDataset, CocoSample, read_image
 
@@ -110,9 +112,9 @@ class CachedDataset:
     def __init__(self, dataset: CocoDataset, mode: str = "ram", max_side: int = 640,
                  cache_dir: str | Path | None = None, progress: bool = True, reuse_only: bool = False) -> None:
         if mode not in ("ram", "disk"):
-            raise ValueError(f"data.cache must be one of {', '.join(CACHE_MODES)}, got {mode!r}")
+            raise UsageError(f"data.cache must be one of {', '.join(CACHE_MODES)}, got {mode!r}")
         if max_side < 1:
-            raise ValueError(f"max_side must be a positive number of pixels, got {max_side}")
+            raise UsageError(f"max_side must be a positive number of pixels, got {max_side}")
         self.dataset, self.mode, self.max_side, self.progress = dataset, mode, int(max_side), progress
         self.reuse_only = reuse_only  # disk: open a cache another process built, never build (distributed runs)
         self.paths = [Path(dataset.image_path(i)) for i in range(len(dataset))]
@@ -132,7 +134,7 @@ class CachedDataset:
         sizes = [_image_hw(p) for p in self.paths]
         bad = [p for p, hw in zip(self.paths, sizes) if hw is None]
         if bad and self.dataset.on_error == "raise":
-            raise ValueError(f"cannot read image {bad[0]} ({len(bad)} unreadable in all) while planning the image "
+            raise UsageError(f"cannot read image {bad[0]} ({len(bad)} unreadable in all) while planning the image "
                              "cache; fix or remove it, or use on_error='skip'")
         self.orig_hw = np.array([hw or (0, 0) for hw in sizes], np.int64).reshape(-1, 2)  # (N, 2), 0 = unreadable
         self.shapes = np.array([cached_hw(hw, self.max_side) if hw else (0, 0) for hw in sizes],
@@ -152,7 +154,7 @@ class CachedDataset:
                 continue
             image = read_image(self.paths[i])
             if image.shape[:2] != tuple(self.orig_hw[i]):
-                raise ValueError(f"{self.paths[i]}: decoded size {image.shape[:2]} differs from its header "
+                raise UsageError(f"{self.paths[i]}: decoded size {image.shape[:2]} differs from its header "
                                  f"{tuple(self.orig_hw[i])}")
             buffer[self.offsets[i]:self.offsets[i + 1]] = resize_image(image, (int(w), int(h))).reshape(-1)
 

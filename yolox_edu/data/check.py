@@ -15,6 +15,8 @@ from typing import NamedTuple
 
 from PIL import Image
 
+from yolox_edu.errors import UsageError
+
 from .coco import load_coco_json
 
 __all__ = ["Problem", "check_coco", "find_splits", "category_mismatch", "label_problems", "label_summary",
@@ -129,10 +131,10 @@ def check_train_val(train: dict, val: dict, train_file: str | Path, val_file: st
     for data, path in ((train, train_file), (val, val_file)):
         problems = label_problems(data, path)
         if problems:
-            raise ValueError(f"{path}: {problems[0].message}. Run `yolox-edu data check` on the dataset folder")
+            raise UsageError(f"{path}: {problems[0].message}. Run `yolox-edu data check` on the dataset folder")
     mismatch = category_mismatch(train, val, Path(train_file).name, Path(val_file).name)
     if mismatch:
-        raise ValueError(mismatch)
+        raise UsageError(mismatch)
 
 
 def _check_image(path: Path, info: dict, decode: bool) -> list[Problem]:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import argparse
 import re
-import sys
 from pathlib import Path
 
-__all__ = ["add_parser", "cmd_synth", "cmd_subset", "cmd_check"]
+__all__ = ["add_parser", "run_synth", "run_subset", "run_check"]
 
 
-def cmd_synth(args: argparse.Namespace) -> int:
+def run_synth(args: argparse.Namespace) -> int:
     from .synth import default_photo_dir, make_synth
 
     photos = None if args.no_photos else (args.photos or default_photo_dir())
@@ -20,7 +19,7 @@ def cmd_synth(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_subset(args: argparse.Namespace) -> int:
+def run_subset(args: argparse.Namespace) -> int:
     from .subset import make_subset
 
     split = args.split
@@ -28,12 +27,8 @@ def cmd_subset(args: argparse.Namespace) -> int:
         match = re.fullmatch(r"instances_(.+)\.json", Path(args.ann).name)
         split = match.group(1) if match else "subset"
     cats = [c.strip() for c in args.cats.split(",") if c.strip()] if args.cats else None
-    try:
-        path, n_img, n_ann = make_subset(args.ann, args.images, args.out, split, cats, args.max_images,
-                                         args.seed, args.copy)
-    except (ValueError, FileNotFoundError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+    path, n_img, n_ann = make_subset(args.ann, args.images, args.out, split, cats, args.max_images, args.seed,
+                                     args.copy)
     print(f"wrote {path} with {n_img} images and {n_ann} annotations; images in {Path(args.out) / split}")
     return 0
 
@@ -87,14 +82,10 @@ def _split_paths(args: argparse.Namespace) -> list[tuple[str, Path, Path]]:
     return [(split, *coco_paths(args.data_dir, split, args.ann, args.images))]
 
 
-def cmd_check(args: argparse.Namespace) -> int:
+def run_check(args: argparse.Namespace) -> int:
     from .check import category_mismatch
 
-    try:
-        splits = _split_paths(args)
-    except (ValueError, FileNotFoundError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+    splits = _split_paths(args)
     total, loaded = 0, {}
     for name, ann, images in splits:
         n, data = _check_split(ann, images, args, name)
@@ -125,7 +116,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     p.add_argument("--size", type=int, default=320, help="square image side in pixels")
     p.add_argument("--photos", default=None, help="folder of photos for backgrounds (default: the bundled ones)")
     p.add_argument("--no-photos", action="store_true", help="procedural backgrounds only")
-    p.set_defaults(func=cmd_synth)
+    p.set_defaults(func=run_synth)
 
     p = sub.add_parser("subset", help="cut a COCO subset (categories, max images) into the standard layout")
     p.add_argument("--ann", required=True, help="source json, e.g. instances_train2017.json")
@@ -136,7 +127,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     p.add_argument("--out", required=True, help="output dataset folder")
     p.add_argument("--split", default=None, help="split name (default: from the json name, e.g. train2017)")
     p.add_argument("--copy", action="store_true", help="copy images instead of symlinking them")
-    p.set_defaults(func=cmd_subset)
+    p.set_defaults(func=run_subset)
 
     p = sub.add_parser("check", help="validate a COCO dataset (every split, or one); exit code 1 on problems")
     p.add_argument("data_dir", nargs="?", default=None, help="dataset folder (DIR/annotations, DIR/<split>)")
@@ -147,5 +138,5 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     p.add_argument("--quick", action="store_true", help="read image headers only, do not decode")
     p.add_argument("--limit", type=int, default=10, help="list at most this many files per split, and problems per "
                                                          "file (default 10; 0: all)")
-    p.set_defaults(func=cmd_check)
+    p.set_defaults(func=run_check)
     return data

@@ -17,6 +17,8 @@ import numpy as np
 from PIL import Image
 from pycocotools.coco import COCO
 
+from yolox_edu.errors import UsageError
+
 from .augment import opencv
 from .paths import coco_paths
 
@@ -55,7 +57,7 @@ def read_json(path: str | Path, what: str = "annotation file") -> object:
     except FileNotFoundError:
         raise FileNotFoundError(f"{what} not found: {path}") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise ValueError(f"{path}: not valid JSON ({e})") from None
+        raise UsageError(f"{path}: not valid JSON ({e})") from None
 
 
 def load_coco_json(ann_file: str | Path) -> dict:
@@ -63,19 +65,19 @@ def load_coco_json(ann_file: str | Path) -> dict:
     ann_file = Path(ann_file)
     data = read_json(ann_file)
     if not isinstance(data, dict):
-        raise ValueError(f"{ann_file}: expected a JSON object with 'images', 'annotations', 'categories'")
+        raise UsageError(f"{ann_file}: expected a JSON object with 'images', 'annotations', 'categories'")
     data.setdefault("annotations", [])
     for key, fields in _REQUIRED.items():
         if not isinstance(data.get(key), list):
-            raise ValueError(f"{ann_file}: missing or non-list field '{key}'")
+            raise UsageError(f"{ann_file}: missing or non-list field '{key}'")
         for k, entry in enumerate(data[key]):
             missing = [f for f in fields if not isinstance(entry, dict) or f not in entry]
             if missing:
-                raise ValueError(f"{ann_file}: {key}[{k}] lacks field '{missing[0]}'")
+                raise UsageError(f"{ann_file}: {key}[{k}] lacks field '{missing[0]}'")
     for k, a in enumerate(data["annotations"]):
         bbox = a["bbox"]
         if not (isinstance(bbox, list) and len(bbox) == 4 and all(isinstance(v, int | float) for v in bbox)):
-            raise ValueError(f"{ann_file}: annotations[{k}].bbox must be 4 numbers [x, y, w, h], got {bbox!r}")
+            raise UsageError(f"{ann_file}: annotations[{k}].bbox must be 4 numbers [x, y, w, h], got {bbox!r}")
     return data
 
 
@@ -97,7 +99,7 @@ def read_image(path: str | Path) -> np.ndarray:
     except FileNotFoundError:
         raise FileNotFoundError(f"image file not found: {path}") from None
     except (OSError, ValueError, SyntaxError) as e:
-        raise ValueError(f"cannot read image {path}: {e}. Is it a JPEG/PNG/BMP image?") from None
+        raise UsageError(f"cannot read image {path}: {e}. Is it a JPEG/PNG/BMP image?") from None
 
 
 class CocoDataset:
@@ -114,7 +116,7 @@ class CocoDataset:
 
     def __init__(self, ann_file: str | Path, image_dir: str | Path, on_error: str = "raise") -> None:
         if on_error not in ("raise", "skip"):
-            raise ValueError(f"on_error must be 'raise' or 'skip', got {on_error!r}")
+            raise UsageError(f"on_error must be 'raise' or 'skip', got {on_error!r}")
         self.ann_file, self.image_dir, self.on_error = Path(ann_file), Path(image_dir), on_error
         data = load_coco_json(self.ann_file)
         self.coco = COCO()

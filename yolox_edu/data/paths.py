@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from yolox_edu.errors import UsageError
+
 __all__ = ["coco_paths"]
 
 
@@ -14,7 +16,7 @@ def coco_paths(
 ) -> tuple[Path, Path]:
     """(annotation json, image folder) for a dataset; clear errors say which path is missing."""
     if data_dir is None and (ann is None or images is None):
-        raise ValueError("give a dataset folder (--data DIR) or both --ann FILE and --images DIR")
+        raise UsageError("give a dataset folder (--data DIR) or both --ann FILE and --images DIR")
     ann_path = Path(ann) if ann is not None else Path(data_dir) / "annotations" / f"instances_{split}.json"
     img_dir = Path(images) if images is not None else Path(data_dir) / split
     if not ann_path.is_file():

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
+from yolox_edu.errors import UsageError
+
 from .coco import load_coco_json
 
 __all__ = ["make_subset"]
@@ -20,7 +22,7 @@ def _select_categories(data: dict, cats: list[str] | None, ann_file: Path) -> li
     by_name = {c["name"]: c for c in data["categories"]}
     unknown = [c for c in cats if c not in by_name]
     if unknown:
-        raise ValueError(f"unknown categories {unknown} in {ann_file}; known: {sorted(by_name)}")
+        raise UsageError(f"unknown categories {unknown} in {ann_file}; known: {sorted(by_name)}")
     return [by_name[c] for c in cats]
 
 

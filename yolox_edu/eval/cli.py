@@ -11,10 +11,11 @@ Writes OUT/metrics.json (AP, AP50, AP75, APs, APm, APl, AR1, AR10, AR100, ARs, A
 from __future__ import annotations
 
 import argparse
-import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from yolox_edu.cli_options import add_nms_iou_option, add_size_option, input_size
+from yolox_edu.errors import UsageError
 from yolox_edu.eval.protocol import CONF_THRESH, NMS_THRESH
 
 if TYPE_CHECKING:
@@ -29,8 +30,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     src = p.add_argument_group("what to score (a model checkpoint, or --detections)")
     src.add_argument("--model", default="yolox-s", help="yolox-nano|tiny|s|m|l|x|darknet53 (default yolox-s)")
-    src.add_argument("--ckpt", help="checkpoint: ours or an official YOLOX .pth")
-    src.add_argument("--detections", help="score this COCO results json instead of running a model")
+    scored = src.add_mutually_exclusive_group(required=True)
+    scored.add_argument("--ckpt", help="checkpoint: ours or an official YOLOX .pth")
+    scored.add_argument("--detections", help="score this COCO results json instead of running a model")
     data = p.add_argument_group("dataset (DIR/annotations/instances_SPLIT.json, images in DIR/SPLIT/)")
     data.add_argument("--data", help="dataset folder")
     data.add_argument("--split", default="val2017", help="split name (default val2017)")
@@ -41,8 +43,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                    help="AP implementation (default pycocotools; scratch gives the same numbers)")
     p.add_argument("--conf", type=float, default=CONF_THRESH,
                    help=f"score threshold (default {CONF_THRESH}, the published-numbers protocol)")
-    p.add_argument("--nms", type=float, default=NMS_THRESH, help=f"NMS IoU threshold (default {NMS_THRESH})")
-    p.add_argument("--size", type=int, nargs="+", help="input size: one number or H W (default: the model's)")
+    add_nms_iou_option(p, NMS_THRESH)
+    add_size_option(p)
     p.add_argument("--batch-size", type=int, default=8)
     p.add_argument("--workers", type=int, default=2, help="DataLoader worker processes (default 2)")
     p.add_argument("--device", default="cpu", help="cpu, cuda, cuda:1, ...")
@@ -59,7 +61,7 @@ def _annotation_file(args: argparse.Namespace) -> Path:
     elif args.data:
         path = Path(args.data) / "annotations" / f"instances_{args.split}.json"
     else:
-        raise ValueError("give a dataset folder (--data DIR) or an annotation file (--ann FILE)")
+        raise UsageError("give a dataset folder (--data DIR) or an annotation file (--ann FILE)")
     if not path.is_file():
         raise FileNotFoundError(f"annotation file not found: {path} (expected DIR/annotations/"
                                 f"instances_{args.split}.json; pass --ann FILE to point elsewhere)")
@@ -69,28 +71,17 @@ def _annotation_file(args: argparse.Namespace) -> Path:
 def load_model(name: str, ckpt: str, num_classes: int, device: str, coco_subset: bool = False):
     """Build ``name`` for ``num_classes`` and load ``ckpt``; a class-count mismatch is an error here,
     except an 80-class COCO model on a dataset of COCO categories (``coco_subset``)."""
-    from yolox_edu.checkpoint import build_model_for_checkpoint, load_checkpoint, read_checkpoint, state_num_classes
+    from yolox_edu.checkpoint import load_model as load_checkpoint_model
+    from yolox_edu.checkpoint import read_checkpoint, state_num_classes
 
-    state = read_checkpoint(ckpt)
-    trained_for = state_num_classes(state["model"])
+    trained_for = state_num_classes(read_checkpoint(ckpt)["model"])
     if coco_subset and trained_for == 80:
         num_classes = 80
     if trained_for is not None and trained_for != num_classes:
-        raise ValueError(f"{ckpt} predicts {trained_for} classes but the dataset has {num_classes} categories; "
+        raise UsageError(f"{ckpt} predicts {trained_for} classes but the dataset has {num_classes} categories; "
                          "evaluate it on a dataset with the same categories")
-    model = build_model_for_checkpoint(name, state, num_classes)  # our checkpoints keep their input size
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the BGR notice is expected for official weights
-        load_checkpoint(model, ckpt)
-    return model.to(device).eval()
-
-
-def _input_size(args: argparse.Namespace, model) -> tuple[int, int]:
-    if args.size:
-        if len(args.size) > 2 or min(args.size) <= 0 or any(s % 32 for s in args.size):
-            raise ValueError(f"--size takes one or two positive multiples of 32 (H W), got {args.size}")
-        return args.size[0], args.size[-1]
-    return tuple(model.cfg.input_size)
+    model, _ = load_checkpoint_model(name, ckpt, num_classes)  # our checkpoints keep their input size
+    return model.to(device)
 
 
 def _score_model(args: argparse.Namespace, out: Path) -> tuple[CocoScores, dict]:
@@ -100,8 +91,6 @@ def _score_model(args: argparse.Namespace, out: Path) -> tuple[CocoScores, dict]
     from yolox_edu.eval.scores import category_info
     from yolox_edu.names import coco80_label_ids
 
-    if not args.ckpt:
-        raise ValueError("give --ckpt FILE to evaluate a model, or --detections FILE to score a results file")
     ann, image_dir = coco_paths(args.data, args.split, args.ann, args.images)
     coco_gt = load_coco_gt(ann)
     cat_ids, names = category_info(coco_gt)
@@ -110,14 +99,14 @@ def _score_model(args: argparse.Namespace, out: Path) -> tuple[CocoScores, dict]
     label_ids = coco_ids if getattr(model, "num_classes", None) == 80 and len(cat_ids) != 80 else None
     if label_ids is not None:
         print(f"80-class COCO model on {len(cat_ids)} COCO categories: labels map to COCO ids, other classes dropped")
-    size = _input_size(args, model)
+    size = input_size(args.size) or tuple(model.cfg.input_size)
     scores, results = evaluate_model(
         model, coco_gt, image_dir, size, ap_impl=args.ap_impl, batch_size=args.batch_size, conf_thresh=args.conf,
-        nms_thresh=args.nms, device=args.device, num_workers=args.workers, progress=not args.no_progress,
+        nms_thresh=args.nms_iou, device=args.device, num_workers=args.workers, progress=not args.no_progress,
         label_ids=label_ids)
     save_results(results, out / "detections.json")
     settings = dict(model=args.model, ckpt=str(args.ckpt), input_size=list(size), conf_thresh=args.conf,
-                    nms_thresh=args.nms, annotations=str(ann))
+                    nms_thresh=args.nms_iou, annotations=str(ann))
     return scores, settings
 
 
@@ -126,7 +115,7 @@ def _score_file(args: argparse.Namespace) -> tuple[CocoScores, dict]:
     from yolox_edu.eval.evaluator import score_results
 
     if args.ckpt:
-        raise ValueError("give either --ckpt (run a model) or --detections (score a results file), not both")
+        raise UsageError("give either --ckpt (run a model) or --detections (score a results file), not both")
     ann = _annotation_file(args)
     coco_gt = load_coco_gt(ann)
     scores = score_results(coco_gt, load_results(args.detections), args.ap_impl, source=str(args.detections))

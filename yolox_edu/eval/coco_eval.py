@@ -20,6 +20,7 @@ from pycocotools.coco import COCO
 from pycocotools.cocoeval import COCOeval
 
 from yolox_edu.data.coco import read_json
+from yolox_edu.errors import UsageError
 from yolox_edu.eval.scores import CocoScores, summarize
 
 __all__ = ["load_coco_gt", "load_results", "check_results", "validate_results", "results_to_coco",
@@ -34,11 +35,11 @@ def load_coco_gt(ann_file: str | Path) -> COCO:
     dataset = read_json(path)
     for key in ("images", "categories"):
         if not isinstance(dataset, dict) or not isinstance(dataset.get(key), list):
-            raise ValueError(f"{path}: a COCO instances file needs a '{key}' list")
+            raise UsageError(f"{path}: a COCO instances file needs a '{key}' list")
     dataset.setdefault("annotations", [])
     for i, ann in enumerate(dataset["annotations"]):
         if not isinstance(ann.get("bbox"), list) or len(ann["bbox"]) != 4:
-            raise ValueError(f"{path}: annotations[{i}] field 'bbox' must be [x, y, w, h]")
+            raise UsageError(f"{path}: annotations[{i}] field 'bbox' must be [x, y, w, h]")
         ann.setdefault("area", float(ann["bbox"][2] * ann["bbox"][3]))
         ann.setdefault("iscrowd", 0)
     coco = COCO()
@@ -55,25 +56,25 @@ def _is_number(x: object) -> bool:
 def check_results(results: object, source: str = "detections") -> list[dict]:
     """Check the shape of a COCO results list; errors name ``source``, the entry and the field."""
     if not isinstance(results, list):
-        raise ValueError(f"{source}: a COCO results file must be a JSON list of detections, "
+        raise UsageError(f"{source}: a COCO results file must be a JSON list of detections, "
                          f"got {type(results).__name__}")
     for i, det in enumerate(results):
         where = f"{source}: entry {i}"
         if not isinstance(det, dict):
-            raise ValueError(f"{where} must be an object with fields {', '.join(_FIELDS)}")
+            raise UsageError(f"{where} must be an object with fields {', '.join(_FIELDS)}")
         missing = [f for f in _FIELDS if f not in det]
         if missing:
-            raise ValueError(f"{where} lacks field '{missing[0]}' (needs {', '.join(_FIELDS)})")
+            raise UsageError(f"{where} lacks field '{missing[0]}' (needs {', '.join(_FIELDS)})")
         for f in ("image_id", "category_id"):
             if not isinstance(det[f], int) or isinstance(det[f], bool):
-                raise ValueError(f"{where} field '{f}' must be an integer, got {det[f]!r}")
+                raise UsageError(f"{where} field '{f}' must be an integer, got {det[f]!r}")
         box = det["bbox"]
         if not (isinstance(box, list) and len(box) == 4 and all(_is_number(v) for v in box)):
-            raise ValueError(f"{where} field 'bbox' must be 4 finite numbers [x, y, w, h], got {box!r}")
+            raise UsageError(f"{where} field 'bbox' must be 4 finite numbers [x, y, w, h], got {box!r}")
         if box[2] < 0 or box[3] < 0:
-            raise ValueError(f"{where} field 'bbox' has a negative width or height: {box!r} (COCO uses x, y, w, h)")
+            raise UsageError(f"{where} field 'bbox' has a negative width or height: {box!r} (COCO uses x, y, w, h)")
         if not _is_number(det["score"]):
-            raise ValueError(f"{where} field 'score' must be a finite number, got {det['score']!r}")
+            raise UsageError(f"{where} field 'score' must be a finite number, got {det['score']!r}")
     return results
 
 
@@ -97,7 +98,7 @@ def validate_results(results: list[dict], coco_gt: COCO, source: str = "detectio
         unknown = sorted({d[field] for d in results} - known)
         if unknown:
             shown = ", ".join(map(str, unknown[:5])) + (" …" if len(unknown) > 5 else "")
-            raise ValueError(f"{source}: {len(unknown)} {field} value(s) not in the ground truth {what}: {shown}. "
+            raise UsageError(f"{source}: {len(unknown)} {field} value(s) not in the ground truth {what}: {shown}. "
                              f"Are these detections for this split (and in original COCO category ids)?")
 
 

@@ -23,6 +23,7 @@ from torch.utils.data import DataLoader, Dataset
 from tqdm import tqdm
 
 from yolox_edu.decode import Detections, postprocess
+from yolox_edu.errors import UsageError
 from yolox_edu.eval.ap import evaluate_scratch
 from yolox_edu.eval.coco_eval import coco_evaluate
 from yolox_edu.eval.protocol import CONF_THRESH, NMS_THRESH
@@ -61,7 +62,7 @@ def detections_to_results(dets: Detections, image_id: int, ratio: float, cat_ids
     ``cat_ids[label]`` is the category id of a label; with ``keep_ids``, results of other ids are dropped
     (an 80-class COCO model scored on a COCO subset)."""
     if len(dets) and int(dets.labels.max()) >= len(cat_ids):
-        raise ValueError(f"the model predicted label {int(dets.labels.max())} but the dataset has {len(cat_ids)} "
+        raise UsageError(f"the model predicted label {int(dets.labels.max())} but the dataset has {len(cat_ids)} "
                          "categories; build the model with num_classes equal to the dataset's category count")
     boxes = unletterbox_boxes(dets.boxes.float().cpu(), ratio)  # (N, 4) xyxy original pixels
     xywh = torch.cat([boxes[:, :2], boxes[:, 2:] - boxes[:, :2]], dim=1)  # (N, 4)
@@ -92,7 +93,7 @@ def _image_files(coco_gt: COCO, image_dir: str | Path, img_ids: Sequence[int]) -
     files = []
     for i in img_ids:
         if "file_name" not in coco_gt.imgs[i]:
-            raise ValueError(f"image {i} in the annotation file has no 'file_name'")
+            raise UsageError(f"image {i} in the annotation file has no 'file_name'")
         files.append((i, Path(image_dir) / coco_gt.imgs[i]["file_name"]))
     return files
 
@@ -141,7 +142,7 @@ def score_results(coco_gt: COCO, results: list[dict], ap_impl: str = "pycocotool
         return coco_evaluate(coco_gt, results, source)
     if ap_impl == "scratch":
         return evaluate_scratch(coco_gt, results, source=source)
-    raise ValueError(f"unknown ap_impl {ap_impl!r}; choose 'pycocotools' or 'scratch'")
+    raise UsageError(f"unknown ap_impl {ap_impl!r}; choose 'pycocotools' or 'scratch'")
 
 
 def evaluate_model(

@@ -16,6 +16,7 @@ import torch
 from torch import Tensor, nn
 
 from yolox_edu.decode import Detections, postprocess
+from yolox_edu.errors import UsageError
 from yolox_edu.export.runtime import ExportedModel
 from yolox_edu.preprocess import letterbox
 
@@ -24,7 +25,7 @@ __all__ = ["ExportCheckError", "Comparison", "check_export", "match_detections",
 RTOL = 1e-4
 
 
-class ExportCheckError(ValueError):
+class ExportCheckError(UsageError):
     """The exported file does not reproduce the PyTorch model; the message names the first differing output."""
 
 
@@ -122,7 +123,7 @@ def check_export(exported: ExportedModel, model: nn.Module, images: list[Tensor]
         Every comparison made; raises ``ExportCheckError`` at the first mismatch unless told not to.
     """
     if not images:
-        raise ValueError("no images to check the export on")
+        raise UsageError("no images to check the export on")
     info = exported.info
     if info.outputs == "detections":
         conf_thresh, nms_thresh, class_agnostic = info.conf_thresh, info.nms_thresh, info.class_agnostic

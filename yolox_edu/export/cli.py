@@ -12,8 +12,10 @@ score filter and NMS so that the file returns final detections. The metadata wri
 from __future__ import annotations
 
 import argparse
-import warnings
 from pathlib import Path
+
+from yolox_edu.cli_options import add_nms_iou_option, add_size_option, input_size
+from yolox_edu.errors import UsageError
 
 __all__ = ["add_parser", "run_export", "predict_with_file"]
 
@@ -27,15 +29,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     p.add_argument("--ckpt", required=True, help="checkpoint: ours or an official YOLOX .pth")
     p.add_argument("--format", required=True, choices=FORMATS, help="onnx or torchscript")
     p.add_argument("--out", required=True, help="file to write (its folder must exist)")
-    p.add_argument("--size", type=int, nargs="+", help="input size: one number or H W, multiples of 32 "
-                                                         "(default: the model's)")
+    add_size_option(p)
     shape = p.add_mutually_exclusive_group()
     shape.add_argument("--batch", type=int, default=1, help="fixed batch size (default 1)")
     shape.add_argument("--dynamic", action="store_true", help="dynamic batch, height and width")
     p.add_argument("--decode", action="store_true", help="decode boxes in the graph (outputs in input pixels)")
     p.add_argument("--nms", action="store_true", help="ONNX: also score filter + NMS (outputs final detections)")
     p.add_argument("--conf", type=float, default=0.25, help="score threshold for --nms and the check (0.25)")
-    p.add_argument("--nms-iou", type=float, default=0.45, help="NMS IoU threshold for --nms and the check (0.45)")
+    add_nms_iou_option(p, 0.45, " for --nms and the check")
     p.add_argument("--class-agnostic", action="store_true", help="NMS across classes")
     p.add_argument("--opset", type=int, default=DEFAULT_OPSET, help=f"ONNX opset (default {DEFAULT_OPSET})")
     p.add_argument("--num-classes", type=int, help="classes the checkpoint predicts (default: read from it)")
@@ -44,31 +45,19 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     return p
 
 
-def _input_size(size: list[int] | None) -> tuple[int, int] | None:
-    if not size:
-        return None
-    if len(size) > 2:
-        raise ValueError(f"--size takes one number or H W, got {len(size)} numbers")
-    return size[0], size[-1]
-
-
 def load_model_for_export(name: str, ckpt_path: str, num_classes: int | None = None):
     """Build ``name`` and load ``ckpt_path``; an architecture mismatch names --ckpt and --model."""
-    from yolox_edu.checkpoint import CheckpointError, build_model_for_checkpoint, load_checkpoint, read_checkpoint
+    from yolox_edu.checkpoint import CheckpointError, load_model, read_checkpoint
     from yolox_edu.models import canonical_name
 
-    ckpt = read_checkpoint(ckpt_path)
-    saved = (ckpt.get("config") or {}).get("name")
+    saved = (read_checkpoint(ckpt_path).get("config") or {}).get("name")
     if saved and saved != canonical_name(name):
-        raise ValueError(f"--ckpt {ckpt_path} holds a {saved} model, not --model {canonical_name(name)}; "
+        raise UsageError(f"--ckpt {ckpt_path} holds a {saved} model, not --model {canonical_name(name)}; "
                          f"pass --model {saved}")
-    model = build_model_for_checkpoint(name, ckpt, num_classes)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # the BGR notice: the channel order goes into the metadata instead
-            load_checkpoint(model, ckpt_path)
+    try:  # the channel-order notice stays silent: the order goes into the file's metadata instead
+        model, ckpt = load_model(name, ckpt_path, num_classes)
     except CheckpointError as e:
-        raise ValueError(f"--ckpt does not fit --model {model.cfg.name}: {e}") from None
+        raise CheckpointError(f"--ckpt does not fit --model {canonical_name(name)}: {e}") from None
     return model.eval(), ckpt.get("class_names")
 
 
@@ -82,9 +71,9 @@ def run_export(args: argparse.Namespace) -> int:
         require_onnx()  # before the slow part: say how to install
     outputs = "detections" if args.nms else "decoded" if args.decode else "raw"
     batch = None if args.dynamic else args.batch
-    validate_export_args(args.format, _input_size(args.size) or (32, 32), args.out, batch, outputs)
+    validate_export_args(args.format, input_size(args.size) or (32, 32), args.out, batch, outputs)
     model, class_names = load_model_for_export(args.model, args.ckpt, args.num_classes)
-    info = export_model(model, args.out, args.format, input_size=_input_size(args.size), batch=batch,
+    info = export_model(model, args.out, args.format, input_size=input_size(args.size), batch=batch,
                         outputs=outputs, conf_thresh=args.conf, nms_thresh=args.nms_iou,
                         class_agnostic=args.class_agnostic, opset=args.opset, class_names=class_names,
                         checkpoint=args.ckpt)
@@ -119,6 +108,6 @@ def predict_with_file(args: argparse.Namespace) -> tuple[list, list, list[str] |
     names = (read_class_names(args.class_names) if args.class_names
              else info.class_names or (list(COCO_CLASSES) if info.num_classes == 80 else None))
     images = [as_image_tensor(p) for p in args.image]
-    dets = predict_exported(exported, images, input_size=_input_size(args.size), conf_thresh=args.conf,
-                            nms_thresh=args.nms, class_agnostic=args.class_agnostic)
+    dets = predict_exported(exported, images, input_size=input_size(args.size), conf_thresh=args.conf,
+                            nms_thresh=args.nms_iou, class_agnostic=args.class_agnostic)
     return images, dets, names

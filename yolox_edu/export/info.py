@@ -11,6 +11,8 @@ import dataclasses
 import json
 from dataclasses import dataclass, field
 
+from yolox_edu.errors import UsageError
+
 __all__ = ["ExportInfo", "INPUT_CONVENTION", "OUTPUT_LAYOUTS", "EXTRA_FILE", "FORMATS", "DEFAULT_OPSET"]
 
 FORMATS = ("onnx", "torchscript")
@@ -73,7 +75,7 @@ class ExportInfo:
         """Inverse of ``to_strings``; a file without our metadata is a clear error."""
         missing = [f.name for f in dataclasses.fields(cls) if f.default is dataclasses.MISSING and f.name not in props]
         if missing:
-            raise ValueError(f"{source} has no yolox_edu export metadata (missing {', '.join(missing)}); "
+            raise UsageError(f"{source} has no yolox_edu export metadata (missing {', '.join(missing)}); "
                              "export it with `yolox-edu export`")
         values = {}
         for f in dataclasses.fields(cls):

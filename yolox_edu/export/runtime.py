@@ -13,6 +13,7 @@ import torch
 from torch import Tensor
 
 from yolox_edu.decode import Detections, postprocess
+from yolox_edu.errors import UsageError
 from yolox_edu.export.graph import decode_flat, split_detections
 from yolox_edu.export.info import EXTRA_FILE, ExportInfo
 from yolox_edu.export.writer import require_onnx
@@ -53,7 +54,7 @@ class ExportedModel:
         try:
             self._session = ort.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
         except Exception as e:  # onnxruntime raises its own error types for files it cannot parse
-            raise ValueError(f"{self.path} is not a loadable ONNX model ({type(e).__name__}: "
+            raise UsageError(f"{self.path} is not a loadable ONNX model ({type(e).__name__}: "
                              f"{str(e).splitlines()[0][:200]})") from None
         return dict(self._session.get_modelmeta().custom_metadata_map)
 
@@ -72,7 +73,7 @@ class ExportedModel:
     def predictions(self, images: Tensor) -> Tensor:
         """RGB (B, 3, H, W) → decoded (B, A, 5 + C), as an eval-mode PyTorch model returns them."""
         if self.info.outputs == "detections":
-            raise ValueError(f"{self.path} returns final detections (exported with --nms), not predictions")
+            raise UsageError(f"{self.path} returns final detections (exported with --nms), not predictions")
         out = self(self.to_file_order(images))
         return decode_flat(out, tuple(images.shape[2:]), self.info.strides) if self.info.outputs == "raw" else out
 
@@ -90,10 +91,10 @@ class ExportedModel:
     def _check_baked_thresholds(self, conf_thresh: float, nms_thresh: float, class_agnostic: bool) -> None:
         info = self.info
         if conf_thresh < info.conf_thresh - 1e-9:
-            raise ValueError(f"--conf {conf_thresh} is below the score threshold {info.conf_thresh} baked into "
+            raise UsageError(f"--conf {conf_thresh} is below the score threshold {info.conf_thresh} baked into "
                              f"{self.path}; re-export with --conf {conf_thresh}")
         if abs(nms_thresh - info.nms_thresh) > 1e-9 or class_agnostic != info.class_agnostic:
-            raise ValueError(f"--nms {nms_thresh}{' --class-agnostic' if class_agnostic else ''} differs from the "
+            raise UsageError(f"--nms {nms_thresh}{' --class-agnostic' if class_agnostic else ''} differs from the "
                              f"NMS baked into {self.path} (IoU {info.nms_thresh}, "
                              f"{'class-agnostic' if info.class_agnostic else 'per class'}); re-export to change it")
 
@@ -107,10 +108,10 @@ def _run_size(info: ExportInfo, input_size: tuple[int, int] | None) -> tuple[int
     if input_size is None or tuple(input_size) == tuple(info.input_size):
         return tuple(info.input_size)
     if not info.dynamic_hw:
-        raise ValueError(f"--size: this file was exported for {info.input_size[0]}x{info.input_size[1]} only; "
+        raise UsageError(f"--size: this file was exported for {info.input_size[0]}x{info.input_size[1]} only; "
                          "drop --size or re-export with --dynamic")
     if any(s % max(info.strides) for s in input_size):
-        raise ValueError(f"--size {input_size} must be a multiple of {max(info.strides)}")
+        raise UsageError(f"--size {input_size} must be a multiple of {max(info.strides)}")
     return tuple(input_size)
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from yolox_edu.errors import MissingExtraError, UsageError
 from yolox_edu.export.graph import OUTPUT_NAMES, ExportGraph
 from yolox_edu.export.info import DEFAULT_OPSET, EXTRA_FILE, FORMATS, ExportInfo
 
@@ -31,7 +32,7 @@ def require_onnx() -> None:
         import onnx  # noqa: F401
         import onnxruntime  # noqa: F401
     except ImportError as e:
-        raise ImportError(f"ONNX export and inference need the onnx and onnxruntime packages ({e}); install "
+        raise MissingExtraError(f"ONNX export and inference need the onnx and onnxruntime packages ({e}); install "
                           f"them with: {INSTALL_HINT}") from None
 
 
@@ -39,17 +40,17 @@ def validate_export_args(fmt: str, input_size: tuple[int, int], out: str | Path,
                          outputs: str, stride: int = 32) -> None:
     """Clear errors, each naming the command-line argument at fault."""
     if fmt not in FORMATS:
-        raise ValueError(f"--format: unknown format {fmt!r}; choose one of: {', '.join(FORMATS)}")
+        raise UsageError(f"--format: unknown format {fmt!r}; choose one of: {', '.join(FORMATS)}")
     if len(input_size) != 2 or any(s <= 0 or s % stride for s in input_size):
-        raise ValueError(f"--size: {' '.join(map(str, input_size))} is not a multiple of {stride} (the largest "
+        raise UsageError(f"--size: {' '.join(map(str, input_size))} is not a multiple of {stride} (the largest "
                          f"stride); use e.g. {max(stride, round(input_size[0] / stride) * stride)}")
     if batch is not None and batch < 1:
-        raise ValueError(f"--batch must be >= 1, got {batch}")
+        raise UsageError(f"--batch must be >= 1, got {batch}")
     parent = Path(out).resolve().parent
     if not parent.is_dir():
         raise FileNotFoundError(f"--out: folder {parent} does not exist; create it first (mkdir -p {parent})")
     if outputs == "detections" and fmt != "onnx":
-        raise ValueError("--nms is only for --format onnx; a TorchScript file returns predictions (use --decode) "
+        raise UsageError("--nms is only for --format onnx; a TorchScript file returns predictions (use --decode) "
                          "that yolox_edu.decode.postprocess turns into detections")
 
 

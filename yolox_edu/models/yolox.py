@@ -13,6 +13,7 @@ from yolox_edu.anchors import anchors_enabled, parse_anchors
 from yolox_edu.assign.registry import ANCHOR_ASSIGNER_NAMES
 from yolox_edu.config import MODEL_PRESETS, ModelConfig, model_config
 from yolox_edu.decode import decode_anchor_outputs, decode_outputs
+from yolox_edu.errors import UsageError
 from yolox_edu.models.blocks import BaseConv
 from yolox_edu.models.head import CoupledHead, YOLOXHead
 from yolox_edu.models.neck import PAFPN, YOLOv3FPN
@@ -48,7 +49,7 @@ class YOLOX(nn.Module):
             self.backbone = YOLOv3FPN()
             head_in, head_width = self.backbone.out_channels, 1.0
         else:
-            raise ValueError(f"unknown backbone {cfg.backbone!r}; choose 'cspdarknet' or 'darknet53'")
+            raise UsageError(f"unknown backbone {cfg.backbone!r}; choose 'cspdarknet' or 'darknet53'")
         anchors = _check_head_config(cfg)  # (L, K, 2) or None
         k = 1 if anchors is None else anchors.shape[1]
         if cfg.head == "coupled":
@@ -87,12 +88,12 @@ class YOLOX(nn.Module):
 
     def _check_images(self, images: Tensor) -> None:
         if images.ndim != 4 or images.shape[1] != 3:
-            raise ValueError(f"images must be (B, 3, H, W), got shape {tuple(images.shape)}")
+            raise UsageError(f"images must be (B, 3, H, W), got shape {tuple(images.shape)}")
         if not images.is_floating_point():
             raise TypeError(f"images must be a float tensor with values 0-255, got {images.dtype}")
         stride = max(self.cfg.strides)
         if images.shape[2] % stride or images.shape[3] % stride:
-            raise ValueError(f"image height and width must be multiples of {stride}, got "
+            raise UsageError(f"image height and width must be multiples of {stride}, got "
                              f"{tuple(images.shape[2:])}; letterbox to e.g. 640x640 first")
 
     def fuse(self) -> YOLOX:
@@ -109,14 +110,14 @@ class YOLOX(nn.Module):
 def _check_head_config(cfg: ModelConfig) -> Tensor | None:
     """Validate ``head``/``anchors``/``assigner`` together; the anchors as (L, K, 2) or None."""
     if cfg.head not in HEAD_TYPES:
-        raise ValueError(f"unknown head {cfg.head!r}; choose one of: {', '.join(HEAD_TYPES)}")
+        raise UsageError(f"unknown head {cfg.head!r}; choose one of: {', '.join(HEAD_TYPES)}")
     if not anchors_enabled(cfg.anchors):
         if cfg.assigner in ANCHOR_ASSIGNER_NAMES:
-            raise ValueError(f"assigner={cfg.assigner!r} needs anchors: set anchors='yolov3' (or k-means anchors "
+            raise UsageError(f"assigner={cfg.assigner!r} needs anchors: set anchors='yolov3' (or k-means anchors "
                              "from `yolox-edu anchors`), or pick an anchor-free rule (simota, center-1, center-3x3)")
         return None
     if cfg.assigner not in ANCHOR_ASSIGNER_NAMES:
-        raise ValueError(f"anchors={cfg.anchors!r} with assigner={cfg.assigner!r}: SimOTA and the center rules are "
+        raise UsageError(f"anchors={cfg.anchors!r} with assigner={cfg.assigner!r}: SimOTA and the center rules are "
                          f"anchor-free (one prediction per cell); with anchors use assigner='yolov3' (the darknet "
                          f"rule), or set anchors='none'")
     return parse_anchors(cfg.anchors, len(cfg.strides))
@@ -128,13 +129,13 @@ def canonical_name(name: str) -> str:
     if not key.startswith("yolox-"):
         key = f"yolox-{key}"
     if key not in MODEL_PRESETS:
-        raise ValueError(f"unknown model name {name!r}; choose one of: {', '.join(MODEL_NAMES)}")
+        raise UsageError(f"unknown model name {name!r}; choose one of: {', '.join(MODEL_NAMES)}")
     return key
 
 
 def build_model_from_config(cfg: ModelConfig) -> YOLOX:
     if cfg.num_classes < 1:
-        raise ValueError(f"num_classes must be >= 1, got {cfg.num_classes}")
+        raise UsageError(f"num_classes must be >= 1, got {cfg.num_classes}")
     return YOLOX(cfg)
 
 

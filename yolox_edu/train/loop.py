@@ -26,6 +26,7 @@ from yolox_edu.checkpoint import load_checkpoint, read_checkpoint
 from yolox_edu.data import CocoDataset, MosaicDataset, build_train_loader, coco_paths, multiscale_sizes
 from yolox_edu.data.cache import cached_dataset, shared_cached_dataset
 from yolox_edu.data.check import check_train_val
+from yolox_edu.errors import UsageError
 from yolox_edu.eval.coco_eval import load_coco_gt
 from yolox_edu.eval.curves import save_pr_curves
 from yolox_edu.eval.evaluator import evaluate_model
@@ -97,7 +98,7 @@ def _amp_dtype(amp: str, device: torch.device) -> torch.dtype | None:
     choices = {"auto": torch.float16 if device.type == "cuda" else None, "fp16": torch.float16,
                "bf16": torch.bfloat16, "off": None}
     if amp not in choices:
-        raise ValueError(f"train.amp must be one of {', '.join(choices)}, got {amp!r}")
+        raise UsageError(f"train.amp must be one of {', '.join(choices)}, got {amp!r}")
     return choices[amp]
 
 
@@ -106,7 +107,7 @@ def _datasets(exp: ExperimentConfig) -> tuple[CocoDataset, Any, Path]:
     train = CocoDataset.from_dir(d.dir, d.train_split, ann=d.train_ann, images=d.train_images)
     val_ann, val_images = coco_paths(d.dir, d.val_split, ann=d.val_ann, images=d.val_images)
     if train.num_classes != exp.model.num_classes:
-        raise ValueError(
+        raise UsageError(
             f"the training set has {train.num_classes} classes ({', '.join(train.class_names[:6])}"
             f"{', ...' if train.num_classes > 6 else ''}) but the model is configured for "
             f"{exp.model.num_classes}: pass --set model.num_classes={train.num_classes}")
@@ -161,7 +162,7 @@ def setup(exp: ExperimentConfig, device: torch.device | None = None) -> Trainer:
     device = device or D.init_distributed(exp.train.device)
     world = D.world_size()
     if exp.data.batch_size % world:
-        raise ValueError(f"data.batch_size={exp.data.batch_size} must divide evenly over {world} processes")
+        raise UsageError(f"data.batch_size={exp.data.batch_size} must divide evenly over {world} processes")
     torch.manual_seed(exp.train.seed + D.rank())
     if D.is_main():
         warn_if_oversubscribed(exp.data.num_workers, device, int(os.environ.get("LOCAL_WORLD_SIZE", world)))
@@ -170,7 +171,7 @@ def setup(exp: ExperimentConfig, device: torch.device | None = None) -> Trainer:
     configure_feed(loader, exp.data.augment_on, device)  # uint8 images or device-augmentation plans (feed.py)
     iters = len(loader) if exp.train.max_iters_per_epoch <= 0 else min(len(loader), exp.train.max_iters_per_epoch)
     if iters == 0:
-        raise ValueError(f"the training set has {len(train)} images, fewer than one batch of "
+        raise UsageError(f"the training set has {len(train)} images, fewer than one batch of "
                          f"{exp.data.batch_size // world}: lower data.batch_size")
     model = build_model_from_config(dataclasses.replace(exp.model))
     if exp.train.init_from:
@@ -293,7 +294,7 @@ def fit(exp: ExperimentConfig | None = None, *, resume_from: str | Path | None =
     if resume_from is not None:
         exp = config_from_dict(read_checkpoint(resume_from)["experiment"])
     if exp is None:
-        raise ValueError("give an experiment config or a checkpoint to resume from")
+        raise UsageError("give an experiment config or a checkpoint to resume from")
     if overrides:
         exp = override(exp, overrides)
     tr = setup(exp)

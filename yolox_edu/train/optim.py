@@ -5,6 +5,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from yolox_edu.errors import UsageError
+
 __all__ = ["param_groups", "build_optimizer"]
 
 
@@ -34,4 +36,4 @@ def build_optimizer(model: nn.Module, lr: float, momentum: float = 0.9, weight_d
         return torch.optim.SGD(groups, lr=lr, momentum=momentum, nesterov=True, foreach=True)
     if name == "adamw":
         return torch.optim.AdamW(groups, lr=lr, betas=(momentum, 0.999), foreach=True)
-    raise ValueError(f"train.optimizer must be 'sgd' or 'adamw', got {name!r}")
+    raise UsageError(f"train.optimizer must be 'sgd' or 'adamw', got {name!r}")
