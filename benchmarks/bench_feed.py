@@ -136,11 +136,28 @@ def run_ours(args: argparse.Namespace, data: Path, mode: str, out: Path) -> dict
     finally:
         loop.batch_to_device = batch_to_device
     tr.loader.set_epoch(0)
-    images, targets, _ = next(iter(tr.loader))
-    images, targets = batch_to_device(images, targets, tr.device, exp.train.channels_last)
+    raw, raw_targets, _ = next(iter(tr.loader))
+    feed_ms = _feed_ms(raw, raw_targets, tr.device, exp.train.channels_last, args.steps)
+    images, targets = batch_to_device(raw, raw_targets, tr.device, exp.train.channels_last)
     step = _step_only(tr, images, targets, args.steps)
-    return {"epochs_img_s": epochs, "steady_img_s": steady, "step_only_img_s": step,
+    return {"epochs_img_s": epochs, "steady_img_s": steady, "step_only_img_s": step, "feed_ms": feed_ms,
             "iters_per_epoch": tr.iters_per_epoch}
+
+
+def _feed_ms(images, targets: torch.Tensor, device: torch.device, channels_last: bool, repeats: int) -> float:
+    """Median ms of batch_to_device on one loader batch: the copy to the device, plus the whole
+    augmentation with augment_on=device (work the training step waits for)."""
+    from yolox_edu.train.feed import batch_to_device
+
+    times = []
+    for k in range(repeats + 1):
+        _sync(device)
+        start = time.perf_counter()
+        batch_to_device(images, targets, device, channels_last)
+        _sync(device)
+        if k:
+            times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
 
 
 def _step_only(tr, images: torch.Tensor, targets: torch.Tensor, steps: int) -> float:
@@ -247,8 +264,8 @@ def summary_row(name: str, result: dict | None) -> str:
         return f"  {name:24s} (not run)"
     e, s, step = result["epochs_img_s"], result["steady_img_s"], result.get("step_only_img_s")
     share = f"{warm(s) / step:6.0%}" if step else "     -"
-    return (f"  {name:24s} {e[0]:8.1f} {warm(e):8.1f} {warm(s):8.1f} {step or math.nan:10.1f} {share}   "
-            + " ".join(f"{v:.1f}" for v in e))
+    return (f"  {name:24s} {e[0]:8.1f} {warm(e):8.1f} {warm(s):8.1f} {step or math.nan:10.1f} {share} "
+            f"{result.get('feed_ms', math.nan):8.1f}   " + " ".join(f"{v:.1f}" for v in e))
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -299,8 +316,10 @@ def main(argv: list[str] | None = None) -> int:
                 torch.cuda.empty_cache()
     print(f"\nend-to-end img/s ({args.model} @ {args.size}, batch {args.batch}, {args.workers} workers, {where})")
     print("  epoch 1: whole first epoch; epoch: median whole later epoch (worker start-up included); steady: "
-          "from an epoch's first batch to its end; share: steady / step only")
-    print(f"  {'run':24s} {'epoch 1':>8s} {'epoch':>8s} {'steady':>8s} {'step only':>10s} {'share':>6s}   each epoch")
+          "from an epoch's first batch to its end; share: steady / step only; feed ms: one batch to the device "
+          "(+ its augmentation with augment_on=device)")
+    print(f"  {'run':24s} {'epoch 1':>8s} {'epoch':>8s} {'steady':>8s} {'step only':>10s} {'share':>6s} "
+          f"{'feed ms':>8s}   each epoch")
     names = {"cpu": "ours augment_on=cpu", "device": "ours augment_on=device", "official": "official 0.3.0"}
     for run in args.runs:
         print(summary_row(names[run], results[run]))

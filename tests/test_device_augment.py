@@ -67,7 +67,7 @@ def test_full_recipe_within_interpolation_tolerance(photos, hw):
     cpu, dev, params = both_paths(photos, hw, 24)
     assert params[:, P["hsv"]].any() and params[:, P["mix"]].any()
     diff = (dev - cpu).abs()
-    assert diff.mean() < 0.5  # grey levels; measured 0.25 and 0.18
+    assert diff.mean() < 0.5  # grey levels; measured 0.11 and 0.06
     assert (diff > 2).float().mean() < 0.01  # measured 0.4 % and 0.2 %
     assert diff.flatten(1).mean(1).max() < 1.5  # no image is off as a whole
 

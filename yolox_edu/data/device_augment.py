@@ -60,22 +60,24 @@ def _hsv_tables(device: torch.device) -> tuple[Tensor, Tensor, Tensor]:
 def _select(tiles: Tensor, qx: Tensor, qy: Tensor, used: list[int]) -> tuple[Tensor, Tensor, Tensor, Tensor]:
     """For each output pixel, the last tile that claims it and the source point there.
 
-    Shapes: tiles (B, K, 16) float, qx/qy (B, H, W) float output coordinates, ``used``: the tiles on in
-    some image → claimed (B, H, W) bool, source buffer row (B, H, W) long, sx, sy (B, H, W) float in
-    that source's window."""
-    claimed = torch.zeros(qx.shape, dtype=torch.bool, device=qx.device)  # (B, H, W)
-    src = torch.zeros(qx.shape, dtype=torch.long, device=qx.device)
-    sx, sy = torch.zeros_like(qx), torch.zeros_like(qx)
+    Shapes: tiles (B, K, 16) float; output coordinates qx, qy broadcastable to (B, H, W) (a column
+    vector (B, 1, W) and a row vector (1, H, 1) keep the affine maps to one full-size pass each);
+    ``used``: the tiles on in some image → claimed (B, H, W) bool, source buffer row (B, H, W) int32,
+    sx, sy (B, H, W) float in that source's window."""
+    shape = torch.broadcast_shapes(qx.shape, qy.shape)
+    claimed = torch.zeros(shape, dtype=torch.bool, device=qx.device)  # (B, H, W)
+    src = torch.zeros(shape, dtype=torch.int32, device=qx.device)
+    sx, sy = torch.zeros(shape, device=qx.device), torch.zeros(shape, device=qx.device)
     for k in used:
         t = tiles[:, k, :, None, None]  # (B, 16, 1, 1)
-        x = t[:, T["m00"]] * qx + t[:, T["m01"]] * qy + t[:, T["m02"]]  # (B, H, W)
-        y = t[:, T["m10"]] * qx + t[:, T["m11"]] * qy + t[:, T["m12"]]
-        nx, ny = torch.floor(x + 0.5), torch.floor(y + 0.5)  # OpenCV's INTER_NEAREST inside test
-        inside = ((t[:, T["on"]] > 0) & (nx >= t[:, T["x_lo"]]) & (nx <= t[:, T["x_hi"]])
-                  & (ny >= t[:, T["y_lo"]]) & (ny <= t[:, T["y_hi"]])
-                  & (qx >= t[:, T["bx0"]]) & (qx < t[:, T["bx1"]]) & (qy >= t[:, T["by0"]]) & (qy < t[:, T["by1"]]))
+        x = (t[:, T["m00"]] * qx + t[:, T["m02"]]) + t[:, T["m01"]] * qy  # (B, H, W)
+        y = (t[:, T["m10"]] * qx + t[:, T["m12"]]) + t[:, T["m11"]] * qy
+        box = ((qx >= t[:, T["bx0"]]) & (qx < t[:, T["bx1"]])) & ((qy >= t[:, T["by0"]]) & (qy < t[:, T["by1"]]))
+        # OpenCV's INTER_NEAREST test: round(x) in [lo, hi] ⟺ lo - 0.5 <= x < hi + 0.5
+        inside = (box & (t[:, T["on"]] > 0) & (x >= t[:, T["x_lo"]] - 0.5) & (x < t[:, T["x_hi"]] + 0.5)
+                  & (y >= t[:, T["y_lo"]] - 0.5) & (y < t[:, T["y_hi"]] + 0.5))
         claimed |= inside
-        src = torch.where(inside, t[:, T["src"]].long(), src)
+        src = torch.where(inside, t[:, T["src"]].int(), src)
         sx, sy = torch.where(inside, x, sx), torch.where(inside, y, sy)
     return claimed, src, sx, sy
 
@@ -105,7 +107,8 @@ def sample_layer(batch: PlanBatch, tiles: Tensor, qx: Tensor, qy: Tensor, backgr
     """One layer: each pixel's bilinear sample from the tile that claims it, else ``background``.
     ``used``: the tiles that are on in some image (default: all K).
 
-    Shapes: tiles (B, K, 16), qx/qy (B, H, W), background (B, H, W, 3) uint8 → (B, H, W, 3) uint8."""
+    Shapes: tiles (B, K, 16), qx/qy broadcastable to (B, H, W), background (B, H, W, 3) uint8
+    → (B, H, W, 3) uint8."""
     claimed, src, sx, sy = _select(tiles, qx, qy, list(range(tiles.shape[1])) if used is None else used)
     values = _bilinear(batch.pixels, batch.images, src, sx, sy)
     values = torch.floor(values + 0.5).clamp_(0, 255).to(torch.uint8)  # round half up, as fixed-point OpenCV
@@ -130,20 +133,20 @@ def shift_hsv_batch(images: Tensor, shifts: Tensor, rounding: float = ROUND) -> 
 
 
 def _output_grid(params: Tensor, H: int, W: int) -> tuple[Tensor, Tensor]:
-    """Output pixel coordinates (B, H, W) float, mirrored left-right for samples with ``flip``."""
-    B, device = params.shape[0], params.device
-    qy, qx = torch.meshgrid(torch.arange(H, device=device, dtype=torch.float32),
-                            torch.arange(W, device=device, dtype=torch.float32), indexing="ij")
+    """Output pixel coordinates: x (B, 1, W), mirrored for samples with ``flip``, and y (1, H, 1)."""
+    device = params.device
+    qx = torch.arange(W, device=device, dtype=torch.float32)[None, None]  # (1, 1, W)
+    qy = torch.arange(H, device=device, dtype=torch.float32)[None, :, None]  # (1, H, 1)
     flip = params[:, P["flip"], None, None].bool()  # (B, 1, 1)
-    qx = torch.where(flip, W - 1 - qx, qx)  # (B, H, W)
-    return qx, qy.expand(B, H, W)
+    return torch.where(flip, W - 1 - qx, qx), qy  # (B, 1, W), (1, H, 1)
 
 
 def _in_rect(qx: Tensor, qy: Tensor, x0: Tensor, y0: Tensor, x1: Tensor, y1: Tensor) -> Tensor:
-    """(B, H, W) bool: pixels in [x0, x1) × [y0, y1), one rectangle per image ((B,) each)."""
+    """(B, H, W) bool: pixels in [x0, x1) × [y0, y1), one rectangle per image ((B,) each); qx (B, 1, W),
+    qy (1, H, 1)."""
     def c(v: Tensor) -> Tensor:
         return v[:, None, None].to(qx.dtype)
-    return (qx >= c(x0)) & (qx < c(x1)) & (qy >= c(y0)) & (qy < c(y1))
+    return ((qx >= c(x0)) & (qx < c(x1))) & ((qy >= c(y0)) & (qy < c(y1)))
 
 
 @torch.no_grad()
@@ -156,23 +159,23 @@ def augment_batch(batch: PlanBatch, host: PlanBatch | None = None) -> Tensor:
     host_params, host_tiles = (host.params, host.tiles) if host is not None else (params.cpu(), batch.tiles.cpu())
     H, W = int(host_params[0, P["H"]]), int(host_params[0, P["W"]])
     tiles = batch.tiles.float()  # (B, 5, 16)
-    qx, qy = _output_grid(params, H, W)
-    grey = torch.full((*qx.shape, 3), PAD_VALUE, dtype=torch.uint8, device=qx.device)  # (B, H, W, 3)
+    qx, qy = _output_grid(params, H, W)  # (B, 1, W), (1, H, 1)
+    grey = torch.full((len(params), H, W, 3), PAD_VALUE, dtype=torch.uint8, device=qx.device)  # (B, H, W, 3)
     used = [k for k in range(MIX_TILE) if host_tiles[:, k, T["on"]].any()]  # e.g. only tile 0 without Mosaic
     out = sample_layer(batch, tiles[:, :MIX_TILE], qx, qy, grey, used)
     mix = host_params[:, P["mix"]].nonzero()[:, 0].to(params.device)  # (M,) images with MixUp
     if len(mix):
         p = params[mix]
         zero = torch.zeros_like(p[:, 0])
-        inside = _in_rect(qx[mix], qy[mix], zero, zero, p[:, P["grey_w"]], p[:, P["grey_h"]])[..., None]
+        inside = _in_rect(qx[mix], qy, zero, zero, p[:, P["grey_w"]], p[:, P["grey_h"]])[..., None]
         background = torch.where(inside, grey[mix], torch.zeros_like(grey[mix]))  # grey canvas, black beyond
-        other = sample_layer(batch, tiles[mix, MIX_TILE:], qx[mix], qy[mix], background)
+        other = sample_layer(batch, tiles[mix, MIX_TILE:], qx[mix], qy, background)
         a = out[mix]
         out[mix] = (a >> 1) + (other >> 1) + (a & other & 1)  # floor((a + b) / 2) in uint8
     hsv = host_params[:, P["hsv"]].nonzero()[:, 0].to(params.device)  # (N,) images with a non-zero HSV shift
     if len(hsv):
         p = params[hsv]
-        region = _in_rect(qx[hsv], qy[hsv], *(p[:, P[k]] for k in ("hx0", "hy0", "hx1", "hy1")))[..., None]
+        region = _in_rect(qx[hsv], qy, *(p[:, P[k]] for k in ("hx0", "hy0", "hx1", "hy1")))[..., None]
         if not _ROUNDING:
             _ROUNDING.append(hsv_rounding())
         shifted = shift_hsv_batch(out[hsv], p[:, [P["dh"], P["ds"], P["dv"]]], _ROUNDING[0])
