@@ -13,17 +13,20 @@ after row (the order ``decode.flatten_anchor_levels`` gives).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import torch
 from torch import Tensor
 
+from yolox_edu.errors import UsageError
 from yolox_edu.grid import DEFAULT_STRIDES, make_grid
 
 __all__ = ["YOLOV3_ANCHORS", "ANCHORS_PER_LEVEL", "AnchorGrid", "parse_anchors", "make_anchor_grid",
-           "anchors_enabled", "format_anchors", "shape_iou", "kmeans_anchors", "mean_best_iou"]
+           "anchors_enabled", "format_anchors", "shape_iou", "kmeans_anchors", "mean_best_iou", "letterboxed_box_sizes"]
 
 # YOLOv3's COCO anchors (w, h) in pixels at 416², used unchanged at other sizes as YOLOv3 does:
 # stride 8 | stride 16 | stride 32
@@ -83,16 +86,16 @@ def parse_anchors(spec: Any, num_levels: int = 3) -> Tensor:
             try:
                 pairs = [tuple(float(v) for v in p.split(",")) for p in text.replace(";", " ").split()]
             except ValueError:
-                raise ValueError(f"anchors={spec!r}: expected 'yolov3' or pairs 'w,h w,h ...' in pixels") from None
+                raise UsageError(f"anchors={spec!r}: expected 'yolov3' or pairs 'w,h w,h ...' in pixels") from None
     else:
         pairs = spec
     t = torch.as_tensor([list(map(float, p)) for p in pairs] if isinstance(pairs, Sequence) else pairs,
                         dtype=torch.float32, device="cpu")  # (L·K, 2)
     if t.ndim != 2 or t.shape[1] != 2 or t.shape[0] % num_levels or t.shape[0] == 0:
-        raise ValueError(f"anchors must be (w, h) pairs, a multiple of {num_levels} (one group per level), "
+        raise UsageError(f"anchors must be (w, h) pairs, a multiple of {num_levels} (one group per level), "
                          f"e.g. 9 for 3 levels; got shape {tuple(t.shape)} from {spec!r}")
     if not (t > 0).all():
-        raise ValueError(f"anchor sizes must be positive pixels, got {t.tolist()}")
+        raise UsageError(f"anchor sizes must be positive pixels, got {t.tolist()}")
     return t.reshape(num_levels, -1, 2)  # (L, K, 2)
 
 
@@ -117,7 +120,7 @@ def make_anchor_grid(
     points = make_grid(input_size, strides, level_shapes=level_shapes, device=device, dtype=dtype)
     anchors = anchors.to(device=device, dtype=dtype)  # (L, K, 2)
     if anchors.shape[0] != len(strides):
-        raise ValueError(f"{anchors.shape[0]} anchor groups for {len(strides)} levels")
+        raise UsageError(f"{anchors.shape[0]} anchor groups for {len(strides)} levels")
     cells, point_strides, wh, start = [], [], [], 0
     for level, (h, w) in enumerate(points.level_shapes):
         n, k = h * w, anchors.shape[1]
@@ -152,7 +155,7 @@ def kmeans_anchors(wh: Tensor, k: int = 9, *, iters: int = KMEANS_ITERS, seed: i
     Shapes: wh (M, 2) sizes in pixels → (k, 2), sorted by area (smallest first, i.e. stride 8 first)."""
     wh = wh.float()
     if wh.ndim != 2 or wh.shape[1] != 2 or wh.shape[0] < k:
-        raise ValueError(f"kmeans_anchors needs at least k={k} (w, h) sizes, got shape {tuple(wh.shape)}")
+        raise UsageError(f"kmeans_anchors needs at least k={k} (w, h) sizes, got shape {tuple(wh.shape)}")
     gen = torch.Generator().manual_seed(seed)
     centroids = wh[torch.randperm(wh.shape[0], generator=gen)[:k]].clone()  # (k, 2)
     assign = torch.full((wh.shape[0],), -1, dtype=torch.long)  # (M,)
@@ -166,3 +169,17 @@ def kmeans_anchors(wh: Tensor, k: int = 9, *, iters: int = KMEANS_ITERS, seed: i
             if len(members):
                 centroids[c] = members.median(dim=0).values
     return centroids[centroids.prod(dim=1).argsort()]  # (k, 2)
+
+
+def letterboxed_box_sizes(ann_file: str | Path, input_size: int = 640) -> Tensor:
+    """(w, h) of every box of a COCO annotation file after letterboxing its image to ``input_size``².
+
+    Letterboxing scales an image by min(S / H, S / W) (no stretching), so a box's size in network
+    pixels is its size times that ratio: what the anchors are compared with. Shapes: → (M, 2)."""
+    data = json.loads(Path(ann_file).read_text())
+    ratio = {img["id"]: min(input_size / img["height"], input_size / img["width"]) for img in data["images"]}
+    sizes = [[a["bbox"][2] * ratio[a["image_id"]], a["bbox"][3] * ratio[a["image_id"]]]
+             for a in data["annotations"] if not a.get("iscrowd", 0) and a["bbox"][2] > 0 and a["bbox"][3] > 0]
+    if not sizes:
+        raise UsageError(f"{ann_file} has no boxes to cluster")
+    return torch.tensor(sizes, dtype=torch.float32)  # (M, 2)

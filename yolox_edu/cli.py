@@ -24,7 +24,7 @@ __all__ = ["main", "build_parser"]
 
 # each of these modules has add_parser(subparsers) registering one command
 SUBCOMMAND_MODULES = ("yolox_edu.train.cli", "yolox_edu.eval.cli", "yolox_edu.data.cli", "yolox_edu.grading.cli",
-                      "yolox_edu.export.cli")
+                      "yolox_edu.export.cli", "yolox_edu.roadmap.cli")
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
