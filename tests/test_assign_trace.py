@@ -6,9 +6,10 @@ import pytest
 import torch
 
 from yolox_edu.assign import get_assigner, simota_assign, simota_assign_batched
-from yolox_edu.assign.trace import count_per_level, model_predictions, point_levels, trace_assignment
+from yolox_edu.assign.trace import count_per_level, point_levels, trace_assignment
 from yolox_edu.decode import decode_boxes
 from yolox_edu.grid import make_grid
+from yolox_edu.inference import model_predictions
 
 RULES = ("simota", "simota-geometry", "center-3x3", "center-1")
 
@@ -124,3 +125,14 @@ def test_model_predictions_match_the_eval_forward():
     torch.testing.assert_close(pred.obj_logits.sigmoid(), out[..., 4])
     torch.testing.assert_close(pred.cls_logits.sigmoid(), out[..., 5:])
     assert not model.training
+
+
+def test_trace_and_simota_assign_share_one_implementation():
+    """The trace's steps are simota.simota_steps' own; the moved model_predictions keeps its old path."""
+    import yolox_edu.assign.trace as trace_mod
+    from yolox_edu import inference
+    from yolox_edu.assign import simota
+
+    assert trace_mod.simota_steps is simota.simota_steps and not hasattr(trace_mod, "_simota_result")
+    assert trace_mod.model_predictions is inference.model_predictions  # old import path, new home
+    assert trace_mod.RULE_DEFAULTS["simota-geometry"] == simota.GEOMETRY_RULE

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -11,10 +12,11 @@ import torch
 from PIL import Image
 from torch import Tensor, nn
 
-from yolox_edu.decode import Detections, postprocess
+from yolox_edu.decode import Detections, decode_boxes, flatten_levels, grid_for, postprocess
+from yolox_edu.grid import Grid
 from yolox_edu.preprocess import letterbox, load_image, unletterbox_boxes
 
-__all__ = ["predict", "as_image_tensor"]
+__all__ = ["predict", "as_image_tensor", "model_predictions", "Predictions"]
 
 ImageLike = str | Path | Tensor | np.ndarray | Image.Image
 
@@ -85,3 +87,32 @@ def predict(
             det = det.to("cpu")
             results.append(Detections(unletterbox_boxes(det.boxes, r, tuple(im.shape[1:])), det.scores, det.labels))
     return results
+
+
+@dataclass
+class Predictions:
+    """A model's outputs as label assignment reads them. Shapes: (B, A, 4) cxcywh px, (B, A, C), (B, A)."""
+
+    boxes: Tensor
+    cls_logits: Tensor
+    obj_logits: Tensor
+    grid: Grid
+
+
+@torch.no_grad()
+def model_predictions(model: nn.Module, images: Tensor) -> Predictions:
+    """Run ``model`` (any mode; it is not changed) and return decoded boxes and raw logits: the inputs
+    every assignment rule of ``yolox_edu.assign`` takes.
+
+    ``images``: (B, 3, H, W) float 0–255 RGB, H and W multiples of the largest stride. The model's
+    ``cfg.bgr`` flip is applied as in ``YOLOX.forward``. Eval-mode BatchNorm is what you want here.
+    """
+    if images.ndim != 4 or images.shape[1] != 3 or not images.is_floating_point():
+        raise ValueError(f"images must be float (B, 3, H, W) with values 0-255, got {images.dtype} "
+                         f"{tuple(images.shape)}")
+    cfg = model.cfg
+    x = images.flip(1) if cfg.bgr else images
+    maps = model.head(model.backbone(x))  # L × (B, 5 + C, h, w) raw maps
+    raw = flatten_levels(maps)  # (B, A, 5 + C)
+    grid = grid_for(maps, cfg.strides)
+    return Predictions(decode_boxes(raw[..., :4], grid), raw[..., 5:], raw[..., 4], grid)  # (B, A, ...)

@@ -21,23 +21,22 @@ from functools import partial
 
 from yolox_edu.assign.center import center_assign, center_assign_batched
 from yolox_edu.assign.result import AssignResult
-from yolox_edu.assign.simota import simota_assign
+from yolox_edu.assign.simota import GEOMETRY_RULE, simota_assign
 from yolox_edu.assign.simota_batched import simota_assign_batched
 from yolox_edu.assign.yolov3 import yolov3_assign, yolov3_assign_batched
 
 __all__ = ["ASSIGNER_NAMES", "ANCHOR_ASSIGNER_NAMES", "get_assigner", "assign"]
 
-_GEOMETRY = dict(center_radius=1.5, penalty=1e6, box_candidates=False)
 
 _BATCHED: dict[str, Callable[..., AssignResult]] = {
     "simota": simota_assign_batched,
-    "simota-geometry": partial(simota_assign_batched, **_GEOMETRY),
+    "simota-geometry": partial(simota_assign_batched, **GEOMETRY_RULE),
     "center-3x3": partial(center_assign_batched, patch=3),
     "center-1": partial(center_assign_batched, patch=1),
 }
 _PER_IMAGE: dict[str, Callable[..., AssignResult]] = {
     "simota": simota_assign,
-    "simota-geometry": partial(simota_assign, **_GEOMETRY),
+    "simota-geometry": partial(simota_assign, **GEOMETRY_RULE),
     "center-3x3": partial(center_assign, patch=3),
     "center-1": partial(center_assign, patch=1),
 }

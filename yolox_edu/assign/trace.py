@@ -7,7 +7,8 @@ against ``simota_assign_batched``). The center rules (``center-1``, ``center-3x3
 their "candidates" are each gt's patch of cells, taken whole (k = cells in the patch), and conflicts go
 to the smallest gt; they never look at the predictions, so they have no cost.
 
-``model_predictions`` gives the inputs every rule takes: decoded boxes and raw logits of a model.
+The inputs every rule takes (decoded boxes and raw logits of a model) come from
+``yolox_edu.inference.model_predictions``: it runs a network, so it lives outside ``assign/``.
 
 Shapes: pred_boxes (A, 4) cxcywh px, cls_logits (A, C), obj_logits (A,), gt_boxes (G, 4) cxcywh px,
 gt_classes (G,) int64; N candidate points (those eligible for any gt), ascending point indices.
@@ -18,38 +19,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
-from torch import Tensor, nn
+from torch import Tensor
 
 from yolox_edu.assign.center import center_assign_batched
-from yolox_edu.assign.cost import CENTER_PENALTY, IOU_WEIGHT, box_iou_matrix, class_cost, iou_cost, total_cost
-from yolox_edu.assign.matching import CANDIDATE_TOPK, dynamic_k, resolve_conflicts, select_lowest_cost
+from yolox_edu.assign.cost import CENTER_PENALTY, IOU_WEIGHT, box_iou_matrix
+from yolox_edu.assign.matching import CANDIDATE_TOPK
 from yolox_edu.assign.registry import ASSIGNER_NAMES
 from yolox_edu.assign.result import AssignResult
 from yolox_edu.assign.sampling import CENTER_RADIUS
-from yolox_edu.assign.simota import simota_regions
-from yolox_edu.decode import decode_boxes, flatten_levels, grid_for
+from yolox_edu.assign.simota import GEOMETRY_RULE, simota_steps
 from yolox_edu.grid import Grid
 
-__all__ = ["AssignTrace", "Predictions", "RULE_DEFAULTS", "trace_assignment", "model_predictions", "point_levels",
-           "count_per_level"]
+__all__ = ["AssignTrace", "RULE_DEFAULTS", "trace_assignment", "point_levels", "count_per_level"]
 
 # The settings each rule name of ``registry`` stands for (None: the rule has no such knob).
 RULE_DEFAULTS: dict[str, dict] = {
     "simota": dict(center_radius=CENTER_RADIUS, penalty=CENTER_PENALTY, box_candidates=True),
-    "simota-geometry": dict(center_radius=1.5, penalty=1e6, box_candidates=False),
+    "simota-geometry": dict(GEOMETRY_RULE),
     "center-3x3": dict(patch=3),
     "center-1": dict(patch=1),
 }
-
-
-@dataclass
-class Predictions:
-    """A model's outputs as the assignment reads them. Shapes: (B, A, 4) cxcywh px, (B, A, C), (B, A)."""
-
-    boxes: Tensor
-    cls_logits: Tensor
-    obj_logits: Tensor
-    grid: Grid
 
 
 @dataclass
@@ -91,24 +80,6 @@ class AssignTrace:
         return self.candidates[lost], self.matched[lost]
 
 
-@torch.no_grad()
-def model_predictions(model: nn.Module, images: Tensor) -> Predictions:
-    """Run ``model`` (any mode; it is not changed) and return decoded boxes and raw logits.
-
-    ``images``: (B, 3, H, W) float 0–255 RGB, H and W multiples of the largest stride. The model's
-    ``cfg.bgr`` flip is applied as in ``YOLOX.forward``. Eval-mode BatchNorm is what you want here.
-    """
-    if images.ndim != 4 or images.shape[1] != 3 or not images.is_floating_point():
-        raise ValueError(f"images must be float (B, 3, H, W) with values 0-255, got {images.dtype} "
-                         f"{tuple(images.shape)}")
-    cfg = model.cfg
-    x = images.flip(1) if cfg.bgr else images
-    maps = model.head(model.backbone(x))  # L × (B, 5 + C, h, w) raw maps
-    raw = flatten_levels(maps)  # (B, A, 5 + C)
-    grid = grid_for(maps, cfg.strides)
-    return Predictions(decode_boxes(raw[..., :4], grid), raw[..., 5:], raw[..., 4], grid)  # (B, A, ...)
-
-
 def point_levels(points: Tensor, grid: Grid) -> Tensor:
     """Pyramid level (0 = finest) of each point index. Shapes: (P,) int64 → (P,) int64."""
     level_strides = torch.unique(grid.strides)  # (L,) ascending, as the levels are stacked
@@ -121,21 +92,15 @@ def count_per_level(points: Tensor, grid: Grid) -> list[int]:
     return torch.bincount(point_levels(points, grid), minlength=num_levels).tolist()
 
 
-def _simota_trace(pred_boxes, cls_logits, obj_logits, gt_boxes, gt_classes, grid, *, center_radius, iou_weight,
-                  penalty, candidate_topk, box_candidates) -> dict:
-    """The steps of ``simota.simota_assign``, kept."""
-    eligible, cheap = simota_regions(gt_boxes, grid, center_radius=center_radius, box_candidates=box_candidates)
-    candidates = eligible.any(dim=0).nonzero()[:, 0]  # (N,)
-    ious = box_iou_matrix(gt_boxes, pred_boxes[candidates].float())  # (G, N)
-    cls = class_cost(cls_logits[candidates], obj_logits[candidates], gt_classes)  # (G, N)
-    costs = iou_cost(ious)  # (G, N)
-    cost = total_cost(cls, costs, cheap[:, candidates], iou_weight=iou_weight, penalty=penalty)  # (G, N)
-    n = min(candidate_topk, len(candidates))
-    k = dynamic_k(ious, candidate_topk)  # (G,)
-    matching = select_lowest_cost(cost, k)  # (G, N) bool
-    return dict(eligible=eligible, cheap=cheap, candidates=candidates, ious=ious, cls_cost=cls, iou_cost=costs,
-                cost=cost, top_ious=ious.topk(n, dim=1).values, dynamic_k=k, matching=matching,
-                matched=resolve_conflicts(matching, cost))
+def _simota_trace(pred_boxes, cls_logits, obj_logits, gt_boxes, gt_classes, grid, *, candidate_topk,
+                  **settings) -> dict:
+    """``simota.simota_steps`` (the very steps of ``simota_assign``), plus each gt's largest IoUs."""
+    steps = simota_steps(pred_boxes, cls_logits, obj_logits, gt_boxes, gt_classes, grid,
+                         candidate_topk=candidate_topk, **settings)
+    if steps is None:
+        raise ValueError("no point is a candidate for any gt (every gt lies outside the grid)")
+    n = min(candidate_topk, len(steps.candidates))
+    return dict(vars(steps), top_ious=steps.ious.topk(n, dim=1).values, result=steps.result(grid.num_points))
 
 
 def _center_trace(pred_boxes, gt_boxes, gt_classes, grid, *, patch) -> dict:
@@ -188,17 +153,14 @@ def trace_assignment(
             settings["center_radius"] = center_radius
         settings.update(iou_weight=iou_weight, candidate_topk=candidate_topk)
         steps = _simota_trace(pred_boxes, cls_logits, obj_logits, gt_boxes, gt_classes, grid, **settings)
-        steps["result"] = _simota_result(steps, gt_boxes.shape[0], grid.num_points)
     return AssignTrace(rule=rule, settings=settings, **steps)
 
 
-def _simota_result(steps: dict, num_gt: int, num_points: int) -> AssignResult:
-    """The ``AssignResult`` over all points from the candidates' final matches (as ``simota_assign``)."""
-    candidates, matched = steps["candidates"], steps["matched"]
-    result = AssignResult.empty(num_points, num_gt, candidates.device)
-    fg = matched >= 0  # (N,) bool
-    result.fg_mask[candidates] = fg
-    result.matched_gt[candidates] = matched
-    result.matched_iou[candidates[fg]] = steps["ious"][matched[fg], fg.nonzero()[:, 0]]
-    result.dynamic_k = steps["dynamic_k"]
-    return result
+def __getattr__(name: str):
+    """``model_predictions`` and ``Predictions`` moved to ``yolox_edu.inference`` (they run a network);
+    the old import path still works, without importing the model code into ``assign/``."""
+    if name in ("model_predictions", "Predictions"):
+        from yolox_edu import inference
+
+        return getattr(inference, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
