@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The GPU checks of issue 28 (feed the GPU), in one call on a lent CUDA machine, from the repo root:
-#   OUT=$OUT bash benchmarks/gpu_feed_check.sh                  # full: ~4-6 min, hard cap ~8.5 min
+#   OUT=$OUT bash benchmarks/gpu_feed_check.sh                  # full: ~4-6 min, hard cap 240 + 270 + ~30 s
 #   FEED_QUICK=1 OUT=/tmp/feed_check bash benchmarks/gpu_feed_check.sh   # tiny rehearsal, runs on a CPU
 # 1. bench_feed.py: YOLOX-s @ 640, batch 64, AMP fp16, channels-last, 14 workers, 2560 generated COCO-like
 #    images x 3 epochs: ours augment_on=cpu, ours augment_on=device, the official 0.3.0 (same data, same call),
@@ -19,7 +19,7 @@ if [[ -n "${FEED_QUICK:-}" ]]; then
   DEMO="--set max_epoch=2 --set max_iters_per_epoch=3 --set no_aug_epochs=1"
 else
   BENCH="--device cuda --amp --model yolox-s --size 640 --batch 64 --workers 14 --images 2560 --epochs 3"
-  BENCH_T=270 DEV=cuda DEMO_T=240 DEMO_WORKERS=6 DEMO=""
+  BENCH_T=240 DEV=cuda DEMO_T=270 DEMO_WORKERS=6 DEMO=""
 fi
 section() { echo; echo "=== $* ($(date +%T))"; }
 
@@ -43,7 +43,8 @@ if command -v nvidia-smi >/dev/null; then
 fi
 
 section "1. bench_feed: $BENCH"
-timeout "$BENCH_T" $PY benchmarks/bench_feed.py $BENCH --data "$OUT/coco_like" --json "$OUT/feed.json" 2>&1 \
+timeout "$BENCH_T" $PY benchmarks/bench_feed.py $BENCH --data "${FEED_DATA:-/tmp/yolox_edu_feed_coco}" \
+  --json "$OUT/feed.json" 2>&1 \
   | grep -v -i warning | tail -25
 echo "bench_feed exit ${PIPESTATUS[0]}"
 
