@@ -21,6 +21,7 @@ gt_classes (G,) int64.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 from torch import Tensor
@@ -114,25 +115,11 @@ def simota_steps(
     return SimOTASteps(eligible, cheap, candidates, ious, cls, costs, cost, k, matching, matched)
 
 
-@torch.no_grad()
-def simota_assign(
-    pred_boxes: Tensor,
-    cls_logits: Tensor,
-    obj_logits: Tensor,
-    gt_boxes: Tensor,
-    gt_classes: Tensor,
-    grid: Grid,
-    *,
-    center_radius: float = CENTER_RADIUS,
-    iou_weight: float = IOU_WEIGHT,
-    penalty: float = CENTER_PENALTY,
-    candidate_topk: int = CANDIDATE_TOPK,
-    box_candidates: bool = True,
-) -> AssignResult:
-    """SimOTA for one image: the steps of ``simota_steps``, as an ``AssignResult`` over all points."""
-    steps = simota_steps(pred_boxes, cls_logits, obj_logits, gt_boxes, gt_classes, grid,
-                         center_radius=center_radius, iou_weight=iou_weight, penalty=penalty,
-                         candidate_topk=candidate_topk, box_candidates=box_candidates)
+def simota_assign(pred_boxes: Tensor, cls_logits: Tensor, obj_logits: Tensor, gt_boxes: Tensor, gt_classes: Tensor,
+                  grid: Grid, **settings: Any) -> AssignResult:
+    """SimOTA for one image: the steps of ``simota_steps`` (whose keyword ``settings`` it takes), as an
+    ``AssignResult`` over all points."""
+    steps = simota_steps(pred_boxes, cls_logits, obj_logits, gt_boxes, gt_classes, grid, **settings)
     if steps is None:
         return AssignResult.empty(pred_boxes.shape[0], gt_boxes.shape[0], pred_boxes.device)
     return steps.result(pred_boxes.shape[0])
