@@ -25,8 +25,8 @@ def grade(*args, **kwargs):
 
 
 def check(*names: str, exercises_dir: str | Path | None = None) -> None:
-    """Grade ``exercises/NAME.py`` for each name (each in a pytest process of its own, run side by side) and print
-    the results with hints; never raises.
+    """Grade ``exercises/NAME.py`` for each name (together, in one pytest process of their own) and print the
+    results with hints; never raises.
 
     ``exercises_dir`` defaults to ``$YOLOX_EDU_EXERCISES``, else ``./exercises``, else the course's own
     ``exercises/`` folder. An untouched stub prints "not done yet".
@@ -35,7 +35,7 @@ def check(*names: str, exercises_dir: str | Path | None = None) -> None:
 
     try:
         folder = Path(exercises_dir) if exercises_dir is not None else default_exercises_dir()
-        for ex in grade(list(names), folder).exercises:
+        for ex in grade(list(names), folder, together=True).exercises:
             print(format_check(ex, str(folder / f"{ex.name}.py")))
     except Exception as e:  # a notebook must keep running whatever happens here
         print(f"{', '.join(names)}: could not grade ({type(e).__name__}: {e})")

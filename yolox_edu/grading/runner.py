@@ -112,7 +112,7 @@ def _exit_reason(code: int, stderr: str) -> str:
         f": {tail}" if tail else " without a message (os._exit or sys.exit in your code?)")
 
 
-def _results(path: Path) -> tuple[list[dict], dict[str, dict]]:
+def _results(path: Path) -> tuple[list[dict], dict[tuple[str, str], dict]]:
     import json
 
     plan, results = [], {}
@@ -121,62 +121,76 @@ def _results(path: Path) -> tuple[list[dict], dict[str, dict]]:
         if record["type"] == "plan":
             plan.append(record)
         else:
-            results[record["test"]] = record
+            results[record["exercise"], record["test"]] = record
     return plan, results
 
 
-def _grade_one(name: str, folder: Path, limits: Limits, junit: bool) -> ExerciseResult:
+def _run_pytest(names: list[str], folder: Path, limits: Limits, tmp: Path, junit: bool) -> tuple[str, str, int]:
+    """One pytest process over these exercises' modules → (why it failed or "", its stderr, its exit code)."""
+    ini = tmp / "pytest.ini"
+    ini.write_text("[pytest]\n")  # the caller's folder's pytest settings must not apply
+    cmd = [sys.executable, "-m", "pytest", "-p", "yolox_edu.grading.plugin", "-p", "no:cacheprovider",
+           "-c", str(ini), "--rootdir", str(tmp), "-q", "--no-header", "--exercises-dir", str(folder),
+           "--grading-report", str(tmp / "results.jsonl"), "--grading-limits", f"{limits.cpu_s},{limits.memory_mb}",
+           "--pyargs", *(f"yolox_edu.grading.tests.test_{name}" for name in names)]
+    if junit:
+        cmd += ["--junitxml", str(tmp / "junit.xml"), "-o", f"junit_suite_name={names[0]}"]
+    package_root = str(Path(__file__).resolve().parents[2])
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+           "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
+    env.pop(ENV_DIR, None)
+    proc = subprocess.Popen(cmd, cwd=tmp, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)  # its own process group, killed as one
+    try:
+        stdout, stderr = proc.communicate(timeout=limits.wall_s)
+        reason = "" if proc.returncode in PYTEST_EXIT_CODES else _exit_reason(proc.returncode, stderr or stdout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)  # the whole group: the learner's code may have started children
+        stdout, stderr = proc.communicate()
+        reason = f"the grading process was stopped after {limits.wall_s:g} s (wall clock)"
+    return reason, stderr, proc.returncode
+
+
+def _grade_group(names: list[str], folder: Path, limits: Limits, junit: bool) -> list[ExerciseResult]:
+    """Grade these exercises in one pytest process (a crash there costs all of them)."""
     start = time.perf_counter()
-    if not (folder / f"{name}.py").is_file():
-        return ExerciseResult(name, module_status="missing", module_message=f"{folder / name}.py not found")
+    missing = [n for n in names if not (folder / f"{n}.py").is_file()]
+    out = [ExerciseResult(n, module_status="missing", module_message=f"{folder / n}.py not found") for n in missing]
+    present = [n for n in names if n not in missing]
+    if not present:
+        return out
     with tempfile.TemporaryDirectory(prefix="yolox_edu_grade_") as tmp:
-        out, ini = Path(tmp) / "results.jsonl", Path(tmp) / "pytest.ini"
-        ini.write_text("[pytest]\n")  # the caller's folder's pytest settings must not apply
-        cmd = [sys.executable, "-m", "pytest", "-p", "yolox_edu.grading.plugin", "-p", "no:cacheprovider",
-               "-c", str(ini), "--rootdir", tmp, "-q", "--no-header", "--exercises-dir", str(folder),
-               "--grading-report", str(out), "--grading-limits", f"{limits.cpu_s},{limits.memory_mb}",
-               "--pyargs", f"yolox_edu.grading.tests.test_{name}"]
-        if junit:
-            cmd += ["--junitxml", str(Path(tmp) / "junit.xml"), "-o", f"junit_suite_name={name}"]
-        package_root = str(Path(__file__).resolve().parents[2])
-        env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-               "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
-        env.pop(ENV_DIR, None)
-        proc = subprocess.Popen(cmd, cwd=tmp, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                start_new_session=True)  # its own process group, killed as one
-        try:
-            stdout, stderr = proc.communicate(timeout=limits.wall_s)
-            reason = "" if proc.returncode in PYTEST_EXIT_CODES else _exit_reason(proc.returncode, stderr or stdout)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)  # the whole group: the learner's code may have started children
-            stdout, stderr = proc.communicate()
-            reason = f"the grading process was stopped after {limits.wall_s:g} s (wall clock)"
-        plan, results = _results(out)
-        missing = next((item["test"] for item in plan if item["test"] not in results), None)
-        if missing and not reason:  # pytest's own codes, yet a test never reported: the process ended early
-            reason = (f"the grading process ended (exit code {proc.returncode}) during {missing} without "
-                      "reporting it: os._exit or sys.exit in your code?")
+        reason, stderr, code = _run_pytest(present, folder, limits, Path(tmp), junit)
+        plan, results = _results(Path(tmp) / "results.jsonl")
         junit_text = (Path(tmp) / "junit.xml").read_text() if junit and (Path(tmp) / "junit.xml").exists() else ""
-    ex = ExerciseResult(name, seconds=time.perf_counter() - start, junit=junit_text)
-    for item in plan:
-        r = results.get(item["test"])
-        ex.tests.append(TestResult(item["test"], r["points"], r["earned"], r["status"], r["message"], r["seconds"])
-                        if r else TestResult(item["test"], item["points"], 0, "not_run", f"not graded: {reason}"))
-    if reason or not plan:
-        status = "timeout" if "wall clock" in reason else "crash" if reason else "error"
-        ex.module_status, ex.module_message = status, reason or f"no grading tests ran: {stderr.strip()[-400:]}"
-    elif ex.tests and all(t.status == "error" and t.message.startswith("could not import") for t in ex.tests):
-        ex.module_status, ex.module_message = "error", ex.tests[0].message
-    return ex
+    unreported = next((f"{p['exercise']}.{p['test']}" for p in plan if (p["exercise"], p["test"]) not in results), "")
+    if unreported and not reason:  # pytest's own exit codes, yet a test never reported: the process ended early
+        reason = (f"the grading process ended (exit code {code}) during {unreported} without reporting it: "
+                  "os._exit or sys.exit in your code?")
+    for name in present:
+        ex = ExerciseResult(name, seconds=time.perf_counter() - start, junit=junit_text if len(present) == 1 else "")
+        for item in (p for p in plan if p["exercise"] == name):
+            r = results.get((name, item["test"]))
+            ex.tests.append(TestResult(item["test"], r["points"], r["earned"], r["status"], r["message"], r["seconds"])
+                            if r else TestResult(item["test"], item["points"], 0, "not_run", f"not graded: {reason}"))
+        if (reason and any(t.status == "not_run" for t in ex.tests)) or not ex.tests:
+            status = "timeout" if "wall clock" in reason else "crash" if reason else "error"
+            ex.module_status, ex.module_message = status, reason or f"no grading tests ran: {stderr.strip()[-400:]}"
+        elif all(t.status == "error" and t.message.startswith("could not import") for t in ex.tests):
+            ex.module_status, ex.module_message = "error", ex.tests[0].message
+        out.append(ex)
+    return sorted(out, key=lambda e: names.index(e.name))
 
 
 def grade(names: list[str] | tuple[str, ...] = (), folder: str | Path | None = None, *, limits: Limits = Limits(),
-          junit: bool = False) -> Report:
-    """Grade ``folder/NAME.py`` for each name (all exercises when empty), each in its own pytest process."""
+          junit: bool = False, together: bool = False) -> Report:
+    """Grade ``folder/NAME.py`` for each name (all exercises when empty), each in a pytest process of its own, or
+    all in one process with ``together`` (faster to start; a crash then costs every one of them)."""
     names = check_names(names)
     folder = (Path(folder) if folder is not None else default_exercises_dir()).resolve()
     start = time.perf_counter()
+    groups = [names] if together else [[n] for n in names]
     jobs = limits.jobs or min(os.cpu_count() or 1, 4)
-    with ThreadPoolExecutor(max_workers=max(1, min(jobs, len(names)))) as pool:
-        exercises = list(pool.map(lambda n: _grade_one(n, folder, limits, junit), names))
+    with ThreadPoolExecutor(max_workers=max(1, min(jobs, len(groups)))) as pool:
+        exercises = [ex for group in pool.map(lambda g: _grade_group(g, folder, limits, junit), groups) for ex in group]
     return Report(str(folder), exercises, time.perf_counter() - start)

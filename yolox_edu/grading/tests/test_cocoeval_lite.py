@@ -99,6 +99,20 @@ def test_evaluate_image_prefers_normal_gts(ex):
                  check_dtype=False)
 
 
+@pytest.mark.points(1)
+@pytest.mark.hint("an overlap exactly at the threshold matches; between two normal gts with the same overlap the "
+                  "later gt wins (as in pycocotools), which can leave the earlier one for another detection")
+def test_evaluate_image_exact_threshold_and_ties(ex):
+    gts, crowd = np.array([[0.0, 0, 4, 1], [0, 1, 4, 1]]), np.array([False, False])
+    dets = np.array([[0.0, 0, 4, 2], [0, 1, 4, 1]])  # det 0: IoU 0.5 with both gts; det 1: only gt 1
+    _, tp, ig, _ = ex.evaluate_image(dets, np.array([0.9, 0.8]), gts, crowd, 0.5, 100)
+    expect_array(np.asarray(tp, bool), np.array([True, False]), "is_tp with an overlap at the threshold, tied gts",
+                 check_dtype=False)
+    images = [{"det_boxes": dets, "det_scores": np.array([0.9, 0.8]), "gt_boxes": gts, "iscrowd": crowd}]
+    expect_close(ex.average_precision(images, 0.5, 100), pycocotools_ap(images, 0.5, 100),
+                 "AP with an overlap at the threshold and tied gts", atol=1e-9)
+
+
 @pytest.mark.points(3)
 @pytest.mark.hint("pool the images' counted detections by score before the curve; leave the ignored ones out; "
                   "take the best precision at each recall level or beyond")
