@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The GPU checks of issue 28 (feed the GPU), in one call on a lent CUDA machine, from the repo root:
-#   OUT=$OUT bash benchmarks/gpu_feed_check.sh                  # full: ~4-6 min, hard cap 240 + 270 + ~30 s
+#   OUT=$OUT bash benchmarks/gpu_feed_check.sh                  # full: ~4-6 min, hard cap 45 + 225 + 270 + ~20 s
 #   FEED_QUICK=1 OUT=/tmp/feed_check bash benchmarks/gpu_feed_check.sh   # tiny rehearsal, runs on a CPU
+# 0. the CUDA test of the feed (pinned batches, non-blocking copy, device augmentation = CPU result).
 # 1. bench_feed.py: YOLOX-s @ 640, batch 64, AMP fp16, channels-last, 14 workers, 2560 generated COCO-like
 #    images x 3 epochs: ours augment_on=cpu, ours augment_on=device, the official 0.3.0 (same data, same call),
 #    with nvidia-smi sampled every 0.5 s (GPU utilisation per run at the end).
@@ -9,7 +10,7 @@
 #    final AP50 and wall time each.
 # Needs torch/torchvision/pillow/numpy/tqdm/pycocotools there; the official yolox (+ loguru, thop, tabulate,
 # opencv) is taken from $GPU_SITE (a folder put on PYTHONPATH) when given, else its row is skipped.
-# Every step has its own timeout, so the script ends within BENCH_T + DEMO_T + ~30 s whatever happens.
+# Every step has its own timeout, so the script ends within 45 s + BENCH_T + DEMO_T + ~20 s whatever happens.
 set -uo pipefail
 OUT=${OUT:-/tmp/gpu_feed_check}; mkdir -p "$OUT"
 export PYTHONPATH="$PWD${GPU_SITE:+:$GPU_SITE}${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1 MPLBACKEND=Agg
@@ -19,7 +20,7 @@ if [[ -n "${FEED_QUICK:-}" ]]; then
   DEMO="--set max_epoch=2 --set max_iters_per_epoch=3 --set no_aug_epochs=1"
 else
   BENCH="--device cuda --amp --model yolox-s --size 640 --batch 64 --workers 14 --images 2560 --epochs 3"
-  BENCH_T=240 DEV=cuda DEMO_T=270 DEMO_WORKERS=6 DEMO=""
+  BENCH_T=225 DEV=cuda DEMO_T=270 DEMO_WORKERS=6 DEMO=""
 fi
 section() { echo; echo "=== $* ($(date +%T))"; }
 
@@ -35,6 +36,9 @@ try:
 except ImportError:
     print("official yolox: not importable (give GPU_SITE); its row is skipped")
 PY
+
+section "0. CUDA test of the feed (skipped without CUDA)"
+timeout 45 $PY -m pytest -q -p no:cacheprovider -o addopts="" tests/test_device_augment.py -k cuda 2>&1 | tail -3
 
 SMI_PID=""
 if command -v nvidia-smi >/dev/null; then
