@@ -33,7 +33,7 @@ def plot_dataset_stats(stats: DatasetStats, title: str | None = None) -> Figure:
     tiny = float((stats.sides < STRIDES[0]).mean()) if len(stats.sides) else 0.0
     ax_size.set(xlabel=f"box side sqrt(w·h) at the {w}×{h} input (pixels, log scale)", ylabel="boxes",
                 title=f"box sizes as the model sees them: {tiny:.0%} smaller than one stride-8 cell")
-    ax_size.legend(fontsize=9, loc="upper right")
+    ax_size.legend(fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncols=3, frameon=False)
     ax_size.grid(alpha=0.3, which="both")
     if title:
         fig.suptitle(title)
