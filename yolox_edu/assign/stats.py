@@ -72,7 +72,7 @@ def _level_of_points(grid: Grid) -> Tensor:
 @torch.no_grad()
 def assignment_stats(rule: str, pred_boxes: Tensor, cls_logits: Tensor, obj_logits: Tensor, targets: Tensor,
                      grid: Grid, **rule_kwargs) -> AssignmentStats:
-    """Run the per-image assigner ``rule`` on every image and count each gt's positives per level.
+    """Run the batched assigner ``rule`` on a batch and count each real gt's positives per level.
 
     ``pred_boxes`` (B, A, 4) cxcywh px, ``cls_logits`` (B, A, C), ``obj_logits`` (B, A), ``targets``
     (B, G, 5) rows (class, cx, cy, w, h) in input pixels, all-zero rows are padding."""
@@ -81,23 +81,19 @@ def assignment_stats(rule: str, pred_boxes: Tensor, cls_logits: Tensor, obj_logi
     if pred_boxes.shape[:2] != targets.shape[:1] + (grid.num_points,):
         raise ValueError(f"pred_boxes {tuple(pred_boxes.shape)} does not match {targets.shape[0]} images and "
                          f"{grid.num_points} grid points")
-    assigner = get_assigner(rule, batched=False)
+    batch, num_gt = targets.shape[:2]
+    gt_valid = targets[..., 3:5].prod(dim=-1) > 0  # (B, G) bool: padding rows have w·h = 0
+    gt_boxes, gt_classes = targets[..., 1:5], targets[..., 0].long()  # (B, G, 4), (B, G)
+    result = get_assigner(rule)(pred_boxes, cls_logits, obj_logits, gt_boxes, gt_classes, gt_valid, grid,
+                                **rule_kwargs)
     level = _level_of_points(grid)  # (A,)
-    num_levels = len(grid.level_shapes)
-    sizes, images, counts = [], [], []
-    for b in range(targets.shape[0]):
-        real = targets[b, :, 3:5].prod(dim=1) > 0  # (G,) bool: padding rows have w·h = 0
-        gt_boxes, gt_classes = targets[b, real, 1:5], targets[b, real, 0].long()  # (G', 4), (G',)
-        result = assigner(pred_boxes[b], cls_logits[b], obj_logits[b], gt_boxes, gt_classes, grid, **rule_kwargs)
-        fg = result.matched_gt >= 0  # (A,) bool
-        per_gt = torch.zeros(len(gt_boxes), num_levels, dtype=torch.int64)  # (G', L)
-        per_gt.index_put_((result.matched_gt[fg], level[fg]), torch.ones(int(fg.sum()), dtype=torch.int64),
-                          accumulate=True)
-        counts.append(per_gt)
-        sizes.append(gt_boxes[:, 2:].prod(dim=1).sqrt())  # (G',)
-        images.append(torch.full((len(gt_boxes),), b, dtype=torch.int64))
+    b, a = (result.matched_gt >= 0).nonzero(as_tuple=True)  # (F,) image and point of each positive
+    counts = torch.zeros(batch, num_gt, len(grid.level_shapes), dtype=torch.int64)  # (B, G, L)
+    counts.index_put_((b, result.matched_gt[b, a], level[a]), torch.ones_like(b), accumulate=True)
+    image_index = torch.arange(batch)[:, None].expand(batch, num_gt)  # (B, G)
     strides = tuple(int(s) for s in torch.unique(grid.strides).tolist())
-    return AssignmentStats(rule, torch.cat(sizes), torch.cat(images), torch.cat(counts), strides)
+    return AssignmentStats(rule, gt_boxes[gt_valid][:, 2:].prod(dim=1).sqrt(), image_index[gt_valid],
+                           counts[gt_valid], strides)
 
 
 @torch.no_grad()
@@ -105,12 +101,14 @@ def dataset_assignment_stats(model: nn.Module, dataset, rules: tuple[str, ...], 
                              batch_size: int = 20) -> dict[str, AssignmentStats]:
     """``assignment_stats`` of every rule over a ``CocoDataset``, with ``model``'s predictions (eval mode).
 
-    Images are letterboxed to ``input_hw`` as for evaluation; gt sizes are in those input pixels."""
+    Images are letterboxed to ``input_hw`` as for evaluation; gt sizes are in those input pixels. Runs on one
+    thread (restored afterwards)."""
     from yolox_edu.assign.trace import model_predictions  # runs a network: kept out of the pure path
     from yolox_edu.data import ValDataset, collate_samples
 
-    was_training = model.training
+    was_training, threads = model.training, torch.get_num_threads()
     model.eval()
+    torch.set_num_threads(1)  # many small ops: on a busy 2-core machine 2 threads measured several times slower
     letterboxed = ValDataset(dataset, input_hw)
     parts: dict[str, list[AssignmentStats]] = {rule: [] for rule in rules}
     try:
@@ -124,6 +122,7 @@ def dataset_assignment_stats(model: nn.Module, dataset, rules: tuple[str, ...], 
                                                    part.strides))
     finally:
         model.train(was_training)
+        torch.set_num_threads(threads)
     return {rule: AssignmentStats(rule, *(torch.cat([getattr(p, f) for p in ps]) for f in
                                           ("gt_size", "image_index", "positives")), ps[0].strides)
             for rule, ps in parts.items()}

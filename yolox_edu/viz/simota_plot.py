@@ -7,13 +7,15 @@ box, or the final positives. Colour scales are shared by the three levels of a r
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from enum import IntEnum
 
 import numpy as np
 import torch
 from matplotlib import colormaps
-from matplotlib.colors import ListedColormap, Normalize
+from matplotlib.colors import ListedColormap, LogNorm, Normalize
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
 from yolox_edu.assign import fitting_level, in_box_mask
@@ -22,19 +24,59 @@ from yolox_edu.boxes import cxcywh_to_xyxy
 from yolox_edu.grid import Grid
 from yolox_edu.viz.figures import as_display_image, mpl_color, show_boxes
 from yolox_edu.viz.level_points import cells, grid_lines, level_map, level_start
+from yolox_edu.viz.simota_view import SimOTAView
 
-if TYPE_CHECKING:
-    from yolox_edu.viz.simota_explorer import SimOTAView
+__all__ = ["plot_simota_view", "Region", "REGION_COLORS", "REGION_NAMES", "region_names", "cheap_region"]
 
-__all__ = ["plot_simota_view", "REGION_COLORS"]
 
-REGION_COLORS = {  # the categories of the "candidates" step
-    "in box only": "#4c72b0",
-    "in center only": "#dd8452",
-    "in box AND center (no penalty)": "#55a868",
-    "in box, not a candidate": "#c8c8c8",
-    "patch cell (center rule)": "#8172b3",
+class Region(IntEnum):
+    """The categories of the "candidates" step: one per point, for the selected gt."""
+
+    BOX_ONLY = 0
+    CENTER_ONLY = 1
+    NO_PENALTY = 2
+    BOX_NOT_CANDIDATE = 3
+    PATCH = 4
+
+
+REGION_COLORS = {Region.BOX_ONLY: "#4c72b0", Region.CENTER_ONLY: "#dd8452", Region.NO_PENALTY: "#55a868",
+                 Region.BOX_NOT_CANDIDATE: "#c8c8c8", Region.PATCH: "#8172b3"}
+REGION_NAMES = {  # under the 0.3.0 rule; region_names adapts them to the rule
+    Region.BOX_ONLY: "in box only",
+    Region.CENTER_ONLY: "in center only",
+    Region.NO_PENALTY: "in box AND center (no penalty)",
+    Region.BOX_NOT_CANDIDATE: "in box, not a candidate",
+    Region.PATCH: "patch cell (center rule)",
 }
+
+
+@dataclass
+class Row:
+    """One row of level panels: its label, per-point values (NaN: not drawn), the colour map and scale.
+
+    ``penalised`` (A,) bool marks points drawn with ×; ``log`` draws the values on a log colour scale."""
+
+    label: str
+    values: torch.Tensor | None
+    cmap: str | None
+    norm: Normalize | None = None
+    penalised: torch.Tensor | None = None
+    log: bool = False
+
+
+def cheap_region(settings: dict) -> str:
+    """How the rule's no-penalty region reads: "in box AND center" (0.3.0) or "in center" (box ignored)."""
+    return "in box AND center" if settings.get("box_candidates", True) else "in center"
+
+
+def region_names(settings: dict) -> dict[Region, str]:
+    """The names of the region categories under the rule of ``settings`` (a trace's settings)."""
+    names = dict(REGION_NAMES)
+    if not settings.get("box_candidates", True):  # the later rule: the centre square alone decides
+        names[Region.CENTER_ONLY] = "in center only (no penalty)"
+        names[Region.NO_PENALTY] = "in box AND center (no penalty)"
+        names[Region.BOX_NOT_CANDIDATE] = "in box, outside the center square: not a candidate"
+    return names
 CHOSEN = "#00e5ff"  # outline of the k cheapest points
 TOP_IOU = "#ff1744"  # outline of the points whose IoUs are summed for k
 
@@ -61,25 +103,23 @@ def _crop(view: SimOTAView, grid: Grid, level: int) -> tuple[float, float, float
 
 
 def _regions(view: SimOTAView, grid: Grid) -> torch.Tensor:
-    """Category (index into ``REGION_COLORS``) of each point for the selected gt; NaN: none."""
+    """``Region`` of each point for the selected gt, as a float (NaN: none)."""
     t, g = view.trace, view.gt
     out = torch.full((grid.num_points,), float("nan"))  # (A,)
     if "patch" in t.settings:
-        out[t.eligible[g]] = 4.0
+        out[t.eligible[g]] = float(Region.PATCH)
         return out
     in_box = in_box_mask(view.image.gt_boxes[g:g + 1], grid.centers)[0]  # (A,) bool
-    out[in_box & ~t.eligible[g]] = 3.0
-    out[t.eligible[g] & ~in_box] = 1.0
-    out[in_box & t.eligible[g]] = 0.0
-    out[t.cheap[g]] = 2.0
+    out[in_box & ~t.eligible[g]] = float(Region.BOX_NOT_CANDIDATE)
+    out[t.eligible[g] & ~in_box] = float(Region.CENTER_ONLY)
+    out[in_box & t.eligible[g]] = float(Region.BOX_ONLY)
+    out[t.cheap[g]] = float(Region.NO_PENALTY)
     return out
 
 
-def _rows(view: SimOTAView, grid: Grid) -> list[dict]:
-    """What each row of level panels colours: a label, per-point values (NaN: not drawn), a colour map.
-
-    A row with ``penalised`` marks those points with ×; their colour is the cost without the penalty.
-    """
+def _rows(view: SimOTAView, grid: Grid) -> list[Row]:
+    """What each row of level panels colours. Penalised points are marked ×; their colour is the cost
+    without the penalty. Costs use a log colour scale, so the cheapest points stand apart."""
     t, g, step = view.trace, view.gt, view.settings["step"]
 
     def over_candidates(x: torch.Tensor) -> torch.Tensor:
@@ -88,24 +128,23 @@ def _rows(view: SimOTAView, grid: Grid) -> list[dict]:
         return out
 
     if step == "after conflicts":
-        return [dict(label="final positives", values=None, cmap=None)]
+        return [Row("final positives", None, None)]
     if step == "candidates" or (t.cost is None and step == "chosen"):
-        return [dict(label="candidate region", values=_regions(view, grid), cmap="regions")]
-    ious = dict(label="IoU of the point's predicted box\nwith the gt", values=over_candidates(t.ious[g]),
-                cmap="viridis", norm=Normalize(0, 1))
+        return [Row("candidate region", _regions(view, grid), "regions")]
+    ious = Row("IoU of the point's predicted box\nwith the gt", over_candidates(t.ious[g]), "viridis", Normalize(0, 1))
     if t.cost is None:  # center rules use neither a cost nor the IoUs
         return [ious]
     penalty = t.settings["penalty"]
     penalised = t.cost[g] >= penalty  # (N,) bool
     weight = t.settings["iou_weight"]
-    total = dict(label=f"total cost (×: + penalty {penalty:.0e}\noutside box AND center)",
-                 values=over_candidates(t.cost[g] - penalty * penalised), penalised=over_candidates(penalised) > 0,
-                 cmap="magma_r")
+    total = Row(f"total cost, log scale (×: + penalty\n{penalty:.0e} outside {cheap_region(t.settings)})",
+                over_candidates(t.cost[g] - penalty * penalised), "magma_r",
+                penalised=over_candidates(penalised) > 0, log=True)
     if step == "cost parts":
-        return [dict(label="class cost\nBCE(√(cls·obj), one-hot)", values=over_candidates(t.cls_cost[g]),
-                     cmap="magma_r"),
-                dict(label=f"IoU cost × {weight:g}\n= −{weight:g}·log(IoU)",
-                     values=over_candidates(weight * t.iou_cost[g]), cmap="magma_r"), total]
+        return [Row("class cost, log scale\nBCE(√(cls·obj), one-hot)", over_candidates(t.cls_cost[g]), "magma_r",
+                    log=True),
+                Row(f"IoU cost × {weight:g}, log scale\n= −{weight:g}·log(IoU)",
+                    over_candidates(weight * t.iou_cost[g]), "magma_r", log=True), total]
     return [ious if step == "dynamic k" else total]
 
 
@@ -117,26 +156,32 @@ def _in_crop(grid: Grid, level: int, crop) -> np.ndarray:
     return ((cy[:, None] > y0) & (cy[:, None] < y0 + side)) & ((cx[None] > x0) & (cx[None] < x0 + side))
 
 
-def _norm(maps: list[np.ndarray], grid: Grid, crops: list) -> Normalize:
+LOG_FLOOR = 0.05  # costs below this share its colour on a log scale (a perfect IoU costs 0)
+
+
+def _norm(maps: list[np.ndarray], grid: Grid, crops: list, log: bool = False) -> Normalize:
     """A colour scale over the finite values in view, shared by the levels of a row."""
     vals = np.concatenate([m[_in_crop(grid, lv, c) & np.isfinite(m)] for lv, (m, c) in enumerate(zip(maps, crops))])
     if not len(vals):
         return Normalize(0, 1)
     lo, hi = float(vals.min()), float(vals.max())
+    if log:
+        lo = max(lo, LOG_FLOOR)
+        return LogNorm(lo, hi if hi > lo else lo * 10, clip=True)
     return Normalize(lo, hi if hi > lo else lo + 1)
 
 
-def _colours(row: dict, maps: list[np.ndarray], grid: Grid, crops: list):
-    if row["cmap"] == "regions":
+def _colours(row: Row, maps: list[np.ndarray], grid: Grid, crops: list):
+    if row.cmap == "regions":
         return ListedColormap(list(REGION_COLORS.values())), Normalize(-0.5, len(REGION_COLORS) - 0.5)
-    return colormaps[row["cmap"]], row.get("norm") or _norm(maps, grid, crops)
+    return colormaps[row.cmap], row.norm or _norm(maps, grid, crops, row.log)
 
 
-def _draw_row(fig: Figure, axes: list, cax, row: dict, view: SimOTAView, grid: Grid, crops: list) -> None:
+def _draw_row(fig: Figure, axes: list, cax, row: Row, view: SimOTAView, grid: Grid, crops: list) -> None:
     """One row of level panels: the image crop, the cells coloured by the row's values, the gt box."""
     image = (0.55 * as_display_image(view.image.image) + 0.45 * 255).astype(np.uint8)  # faded, drawn opaque
     levels = range(len(axes))
-    maps = [level_map(row["values"], grid, lv) for lv in levels] if row["values"] is not None else None
+    maps = [level_map(row.values, grid, lv) for lv in levels] if row.values is not None else None
     mappable, (cmap, norm) = None, _colours(row, maps, grid, crops) if maps is not None else (None, None)
     for lv, ax in enumerate(axes):
         s, (h, w) = float(grid.strides[level_start(grid, lv)]), grid.level_shapes[lv]
@@ -146,15 +191,15 @@ def _draw_row(fig: Figure, axes: list, cax, row: dict, view: SimOTAView, grid: G
         if maps is not None:
             mappable = ax.imshow(maps[lv], cmap=cmap, norm=norm, alpha=0.85, extent=(0, w * s, h * s, 0),
                                  interpolation="nearest")
-        if "penalised" in row:
-            ys, xs = np.nonzero(level_map(row["penalised"], grid, lv) & _in_crop(grid, lv, crops[lv]))
+        if row.penalised is not None:
+            ys, xs = np.nonzero(level_map(row.penalised, grid, lv) & _in_crop(grid, lv, crops[lv]))
             ax.scatter((xs + 0.5) * s, (ys + 0.5) * s, marker="x", s=30, color="white", linewidths=1.3, zorder=3)
         grid_lines(ax, s, crops[lv])
         _gt_box(ax, view)
         ax.set(xlim=(x0, x0 + side), ylim=(y0 + side, y0), xticks=[], yticks=[])
         ax.set_title(f"stride {s:g}: {w}×{h} points", fontsize=9)
-    axes[0].set_ylabel(row["label"], fontsize=9)
-    if mappable is None or row["cmap"] == "regions":
+    axes[0].set_ylabel(row.label, fontsize=9)
+    if mappable is None or row.cmap == "regions":
         cax.set_axis_off()
     else:
         fig.colorbar(mappable, cax=cax)
@@ -245,8 +290,8 @@ def _side(fig: Figure, spec, view: SimOTAView) -> None:
     if view.top_ious:
         n, total = len(view.top_ious), sum(view.top_ious)
         ax_bar.bar(range(1, n + 1), view.top_ious, color="#4c72b0")
-        ax_bar.set(ylim=(0, 1), xlabel="rank", ylabel="IoU", xticks=range(1, n + 1))
-        ax_bar.set_title(f"top-{n} IoUs: Σ = {total:.2f}\nk = max(1, ⌊Σ⌋) = {view.k}", fontsize=9)
+        ax_bar.set(ylim=(0, 1), xlabel="rank", xticks=range(1, n + 1), yticks=(0, 0.5, 1))
+        ax_bar.set_title(f"top-{n} IoUs (bars, 0–1): Σ = {total:.2f}\nk = max(1, ⌊Σ⌋) = {view.k}", fontsize=9)
         ax_bar.tick_params(labelsize=7)
     else:
         ax_bar.set_axis_off()
@@ -261,7 +306,8 @@ def _side_text(view: SimOTAView) -> str:
     knobs = (f"radius {t.settings['center_radius']:g}, top-k {s['topk']}\n  IoU weight {s['iou_weight']:g}"
              if "patch" not in t.settings else f"{t.settings['patch']}×{t.settings['patch']} patch")
     lines = [f"rule: {s['rule']}", f"  {knobs}", f"model: {s['model']}", f"k = {view.k}",
-             "per level     s8 s16 s32", "  chosen   " + "".join(f"{n:4d}" for n in view.chosen_per_level),
+             "per level  " + "".join(f"{n:>4s}" for n in view.levels),
+             "  chosen   " + "".join(f"{n:4d}" for n in view.chosen_per_level),
              "  kept     " + "".join(f"{n:4d}" for n in view.positives_per_level)]
     if view.lost:
         winners = sorted({w for _, w in view.lost})
@@ -276,7 +322,10 @@ def _legend(fig: Figure, view: SimOTAView, grid: Grid) -> None:
     step = view.settings["step"]
     if step == "candidates" or (step == "chosen" and view.trace.cost is None):
         present = set(_regions(view, grid).nan_to_num(-1).long().tolist())
-        handles = [Patch(color=c, label=n) for k, (n, c) in enumerate(REGION_COLORS.items()) if k in present]
+        names = region_names(view.trace.settings)
+        handles = [Patch(color=c, label=names[r]) for r, c in REGION_COLORS.items() if int(r) in present]
+        if view.trace.settings.get("center_radius") is not None:
+            handles.append(Line2D([], [], color="black", ls="--", label="center square: ±radius·stride"))
     elif step == "after conflicts":
         color = mpl_color(int(view.image.gt_labels[view.gt]))
         handles = [Patch(facecolor=color, edgecolor="black", label=f"positive of gt {view.gt}"),
@@ -287,8 +336,11 @@ def _legend(fig: Figure, view: SimOTAView, grid: Grid) -> None:
     elif step == "chosen":
         handles = [Patch(facecolor="none", edgecolor=CHOSEN, linewidth=2, label="the k cheapest points")]
     else:
-        return
-    fig.legend(handles=handles, loc="lower center", ncol=len(handles), fontsize=8.5, frameon=False)
+        handles = []
+    handles += [Line2D([], [], color="yellow", ls="--", lw=1.5, label="overview: the stride-32 window"),
+                Patch(facecolor="none", edgecolor=mpl_color(int(view.image.gt_labels[view.gt])), linewidth=2,
+                      label=f"gt {view.gt} (white halo, + centre)")]
+    fig.legend(handles=handles, loc="lower center", ncol=min(len(handles), 5), fontsize=8.5, frameon=False)
 
 
 def plot_simota_view(view: SimOTAView, grid: Grid) -> Figure:
