@@ -106,3 +106,21 @@ def test_ladder_trains_and_evaluates_a_tiny_rung(tmp_path, capsys):
     capsys.readouterr()
     assert main(args) == 0
     assert "0 run(s) to go, 1 already recorded" in capsys.readouterr().out
+
+
+def test_roadmap_figures_draw_what_they_say():
+    import numpy as np
+
+    from yolox_edu.viz.roadmap import plot_anchors_vs_points, plot_heads, plot_ladder, plot_positives
+
+    fig = plot_anchors_vs_points(parse_anchors("yolov3"), stride=32)
+    assert len(fig.axes[0].patches) == 1 + 3 and len(fig.axes[1].patches) == 1  # cell + 3 anchors | cell only
+    assert "373×326" in " ".join(t.get_text() for t in fig.axes[0].get_legend().get_texts())
+    assert len(plot_heads().axes) == 2
+    panels = [("one", np.array([[10.0, 10.0]])), ("many", np.array([[5.0, 5.0], [6.0, 6.0], [7.0, 7.0]]))]
+    fig = plot_positives(np.zeros((32, 32, 3), np.uint8), np.array([[10.0, 10.0, 8.0, 8.0]]), panels)
+    assert [ax.get_title() for ax in fig.axes] == ["one: 1 positives", "many: 3 positives"]
+    records = [fake_train(r, L.LadderSettings(SYNTH, "."), s) for r in RUNGS[:2] for s in (0, 1)]
+    fig = plot_ladder(records)
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["YOLOv3 baseline", "+decoupled head"]
+    assert "2 seed(s)" in fig.axes[0].get_title()

@@ -22,7 +22,7 @@ def plot_ladder(records: Sequence[dict[str, Any]], *, paper: bool = True, title:
 
     rungs = [r for r in RUNGS if any(rec["rung"] == r.name for rec in records)] or list(RUNGS)
     x = np.arange(len(rungs))
-    fig = Figure(figsize=(9, 4.2))
+    fig = Figure(figsize=(9, 4.2), layout="constrained")
     ax = fig.subplots()
     means = []
     for i, rung in enumerate(rungs):
@@ -51,7 +51,6 @@ def plot_ladder(records: Sequence[dict[str, Any]], *, paper: bool = True, title:
     rec = records[0] if records else {}
     ax.set_title(title or f"The roadmap: {rec.get('model', '?')}, {rec.get('epochs', '?')} epochs, "
                           f"{rec.get('input_size', '?')}px, {len({r['seed'] for r in records})} seed(s)")
-    fig.tight_layout()
     return fig
 
 
@@ -60,30 +59,31 @@ def plot_anchors_vs_points(anchors: Any, stride: int = 32, cell: tuple[int, int]
 
     ``anchors`` (L, K, 2) px; the level with ``stride`` (8, 16 or 32 → level 0, 1, 2) is drawn."""
     level = {8: 0, 16: 1, 32: 2}[stride]
-    fig = Figure(figsize=(9, 4.4))
+    fig = Figure(figsize=(9, 4.4), layout="constrained")
     axes = fig.subplots(1, 2)
     i, j = cell
     cx, cy = (i + 0.5) * stride, (j + 0.5) * stride
+    level_anchors = np.asarray(anchors)[level]  # (K, 2)
+    half = max(cells * stride, float(level_anchors.max())) / 2 + stride  # every anchor fits in the view
     for ax, title in zip(axes, ("YOLOv3: 3 anchors per cell = 3 predictions", "YOLOX: 1 point per cell")):
-        size = cells * stride
-        for k in range(cells + 1):
+        for k in range(int((cx - half) // stride), int((cx + half) // stride) + 2):
             ax.axhline(k * stride, color="0.85", lw=0.8)
             ax.axvline(k * stride, color="0.85", lw=0.8)
-        ax.add_patch(Rectangle((i * stride, j * stride), stride, stride, color="tab:green", alpha=0.15))
+        ax.add_patch(Rectangle((i * stride, j * stride), stride, stride, color="tab:green", alpha=0.3))
         ax.plot(cx, cy, "o", color="k", ms=5)
-        ax.set_xlim(-0.5 * size, 1.5 * size)
-        ax.set_ylim(1.5 * size, -0.5 * size)
+        ax.set_xlim(cx - half, cx + half)
+        ax.set_ylim(cy + half, cy - half)
+        ax.set_xlabel("x (px)")
         ax.set_aspect("equal")
         ax.set_title(title, fontsize=10)
     colors = ("tab:blue", "tab:orange", "tab:red")
-    for k, (w, h) in enumerate(np.asarray(anchors)[level]):
+    for k, (w, h) in enumerate(level_anchors):
         axes[0].add_patch(Rectangle((cx - w / 2, cy - h / 2), w, h, fill=False, lw=2, color=colors[k],
                                     label=f"anchor {k}: {w:.0f}×{h:.0f} px"))
     axes[0].legend(loc="lower right", fontsize=8)
-    axes[1].annotate("box = (tx, ty, tw, th) around\nthe cell, no prior shape", (cx, cy), xytext=(cx + 10, cy - 60),
-                     fontsize=9, arrowprops=dict(arrowstyle="->"))
-    fig.suptitle(f"stride {stride} level, cell (i={i}, j={j}), green", fontsize=10)
-    fig.tight_layout()
+    axes[1].annotate("box = (tx, ty, tw, th) around\nthe cell, no prior shape", (cx, cy),
+                     xytext=(cx - stride, cy - 2.5 * stride), fontsize=9, arrowprops=dict(arrowstyle="->"))
+    fig.suptitle(f"stride {stride} level (grid lines every {stride} px), cell (i={i}, j={j}) in green", fontsize=10)
     return fig
 
 
@@ -100,7 +100,7 @@ def _arrow(ax: Any, a: tuple[float, float], b: tuple[float, float]) -> None:
 def plot_heads(num_classes: int = 80, channels: int = 256) -> Figure:
     """Block diagrams of one level: YOLOv3's coupled head vs YOLOX's decoupled head (per anchor-free point)."""
     c, n = channels, num_classes
-    fig = Figure(figsize=(10, 4.2))
+    fig = Figure(figsize=(10, 4.2), layout="constrained")
     axes = fig.subplots(1, 2)
     for ax in axes:
         ax.set_xlim(0, 10)
@@ -126,7 +126,6 @@ def plot_heads(num_classes: int = 80, channels: int = 256) -> Figure:
     for a_, b_ in (((2.2, 3), (2.6, 3)), ((4.4, 3), (5, 4.5)), ((4.4, 3), (5, 1.5)), ((7, 4.6), (8, 4.6)),
                    ((7, 1.4), (8, 2.0)), ((7, 1.4), (8, 0.8))):
         _arrow(d, a_, b_)
-    fig.tight_layout()
     return fig
 
 
@@ -135,7 +134,7 @@ def plot_positives(image: np.ndarray, gt_boxes: np.ndarray, panels: Sequence[tup
 
     ``gt_boxes`` (G, 4) cxcywh px; ``panels`` = (title, (F, 2) pixel centres of the positives), the count
     of positives is added to each title."""
-    fig = Figure(figsize=(4 * len(panels), 4.3))
+    fig = Figure(figsize=(4 * len(panels), 4.3), layout="constrained")
     axes = np.atleast_1d(fig.subplots(1, len(panels)))
     for ax, (title, centres) in zip(axes, panels):
         ax.imshow(image)
@@ -145,5 +144,4 @@ def plot_positives(image: np.ndarray, gt_boxes: np.ndarray, panels: Sequence[tup
         ax.scatter(centres[:, 0], centres[:, 1], s=14, color="red", edgecolor="white", linewidths=0.5, zorder=3)
         ax.set_title(f"{title}: {len(centres)} positives", fontsize=10)
         ax.axis("off")
-    fig.tight_layout()
     return fig
