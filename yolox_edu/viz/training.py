@@ -76,7 +76,7 @@ def plot_training_log(records: list[dict], smooth: int = 10, title: str | None =
 
 def plot_run_comparison(runs: dict[str, list[dict]], smooth: int = 50, title: str | None = None) -> Figure:
     """Several runs' ``log.jsonl`` records side by side. Left: the total loss per iteration (running mean
-    of ``smooth``; log scale). Right: AP and AP50 at each evaluation against the epoch, one colour per run
+    of ``smooth``). Right: AP and AP50 at each evaluation against the epoch, one colour per run
     (AP solid with squares, AP50 dashed with circles), the y axis fitted to the values."""
     if not runs:
         raise ValueError("plot_run_comparison needs at least one run")
@@ -97,9 +97,8 @@ def plot_run_comparison(runs: dict[str, list[dict]], smooth: int = 50, title: st
             ax_ap.plot(epochs, ap50, "o--", color=f"C{k}", ms=4, lw=1.5, label=f"{name}: AP50 (final {ap50[-1]:.3f})")
             ax_ap.plot(epochs, ap, "s-", color=f"C{k}", ms=4, lw=2, label=f"{name}: AP (final {ap[-1]:.3f})")
             top = max(top, *ap50)
-    ax_loss.set(xlabel="iteration", ylabel=f"total loss (running mean of {smooth})", yscale="log",
-                title="training loss")
-    ax_loss.grid(alpha=0.3, which="both")
+    ax_loss.set(xlabel="iteration", ylabel=f"total loss (running mean of {smooth})", title="training loss")
+    ax_loss.grid(alpha=0.3)
     ax_loss.legend(fontsize=9)
     ax_ap.set(xlabel="epoch", ylabel="on the validation split (fractions of 1)", ylim=(0, max(top * 1.1, 0.05)),
               title="COCO AP@[.50:.95] and AP50 after each epoch")
