@@ -28,7 +28,7 @@ def test_region_names_follow_the_rule():
     assert cheap_region({"box_candidates": True}) == "in box AND center"
     assert cheap_region({"box_candidates": False}) == "in center"
     later = region_names({"box_candidates": False})
-    assert later[Region.CENTER_ONLY] == "in center only (no penalty)"
+    assert later[Region.NO_PENALTY].startswith("in center (no penalty")
     assert "not a candidate" in later[Region.BOX_NOT_CANDIDATE]
     assert region_names({"box_candidates": True})[Region.NO_PENALTY] == "in box AND center (no penalty)"
     assert [int(r) for r in Region] == [0, 1, 2, 3, 4]
@@ -41,3 +41,6 @@ def test_view_opens_where_the_rule_changes_the_answer_and_labels_from_it():
     assert later.levels == ["s8", "s16", "s32"] and "(s8 / s16 / s32)" in later.summary()
     labels = " ".join(ax.get_ylabel() for ax in later.figure.axes)
     assert "outside in center" in labels and "AND center" not in labels and "log scale" in labels
+    candidates = simota_view(gt=DEFAULT_GT, rule="simota-geometry", step="candidates")
+    legend = [t.get_text() for leg in candidates.figure.legends for t in leg.get_texts()]
+    assert any(t.startswith("in center (no penalty") for t in legend) and not any("AND" in t for t in legend)

@@ -73,8 +73,7 @@ def region_names(settings: dict) -> dict[Region, str]:
     """The names of the region categories under the rule of ``settings`` (a trace's settings)."""
     names = dict(REGION_NAMES)
     if not settings.get("box_candidates", True):  # the later rule: the centre square alone decides
-        names[Region.CENTER_ONLY] = "in center only (no penalty)"
-        names[Region.NO_PENALTY] = "in box AND center (no penalty)"
+        names[Region.NO_PENALTY] = "in center (no penalty; the box is not looked at)"
         names[Region.BOX_NOT_CANDIDATE] = "in box, outside the center square: not a candidate"
     return names
 CHOSEN = "#00e5ff"  # outline of the k cheapest points
