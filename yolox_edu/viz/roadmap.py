@@ -34,7 +34,8 @@ def plot_ladder(records: Sequence[dict[str, Any]], *, paper: bool = True, title:
     ax.bar(x, means, width=0.55, color=OURS, alpha=0.25, label="ours (mean; dots: seeds)")
     for i, m in enumerate(means):
         if np.isfinite(m):
-            ax.annotate(f"{m:.1f}", (i, m), textcoords="offset points", xytext=(12, 4), fontsize=8, color=OURS)
+            ax.annotate(f"{m:.1f}" if m >= 1 else f"{m:.2f}", (i, m), textcoords="offset points", xytext=(12, 4),
+                        fontsize=8, color=OURS)
     ax.set_xticks(x, [r.label for r in rungs], rotation=15, ha="right", fontsize=9)
     ax.set_ylabel("our AP (%), val", color=OURS)
     ax.set_ylim(0, max(5.0, 1.25 * np.nanmax(means)) if np.isfinite(np.nanmax(means)) else 100)
