@@ -103,7 +103,7 @@ def plot_run_comparison(runs: dict[str, list[dict]], smooth: int = 50, title: st
     ax_ap.set(xlabel="epoch", ylabel="on the validation split (fractions of 1)", ylim=(0, max(top * 1.1, 0.05)),
               title="COCO AP@[.50:.95] and AP50 after each epoch")
     ax_ap.grid(alpha=0.3)
-    ax_ap.legend(fontsize=9, loc="upper left")
+    ax_ap.legend(fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncols=2, frameon=False)
     if title:
         fig.suptitle(title)
     return fig
