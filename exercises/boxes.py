@@ -24,7 +24,7 @@ def cxcywh_to_xyxy(boxes: Tensor) -> Tensor:
         boxes: (..., 4) float tensor of (cx, cy, w, h).
 
     Returns:
-        (..., 4) tensor of (cx − w/2, cy − h/2, cx + w/2, cy + h/2), same dtype; a new tensor (do not modify
+        (..., 4) tensor: the same boxes as (left, top, right, bottom), same dtype; a new tensor (do not modify
         ``boxes``). (0, 4) in → (0, 4) out.
 
     Example:
@@ -41,7 +41,7 @@ def xyxy_to_cxcywh(boxes: Tensor) -> Tensor:
         boxes: (..., 4) float tensor of (x1, y1, x2, y2).
 
     Returns:
-        (..., 4) tensor of ((x1 + x2)/2, (y1 + y2)/2, x2 − x1, y2 − y1), same dtype, a new tensor.
+        (..., 4) tensor: the same boxes as (center x, center y, width, height), same dtype, a new tensor.
 
     Example:
         >>> xyxy_to_cxcywh(torch.tensor([[40.0, 35.0, 60.0, 45.0]]))
@@ -57,7 +57,7 @@ def xyxy_to_xywh(boxes: Tensor) -> Tensor:
         boxes: (..., 4) float tensor of (x1, y1, x2, y2).
 
     Returns:
-        (..., 4) tensor of (x1, y1, x2 − x1, y2 − y1), same dtype, a new tensor.
+        (..., 4) tensor: the same boxes in COCO's format, same dtype, a new tensor.
 
     Example:
         >>> xyxy_to_xywh(torch.tensor([[40.0, 35.0, 60.0, 45.0]]))
@@ -73,7 +73,7 @@ def xywh_to_xyxy(boxes: Tensor) -> Tensor:
         boxes: (..., 4) float tensor of (x, y, w, h).
 
     Returns:
-        (..., 4) tensor of (x, y, x + w, y + h), same dtype, a new tensor.
+        (..., 4) tensor: the same boxes as corners, same dtype, a new tensor.
 
     Example:
         >>> xywh_to_xyxy(torch.tensor([[40.0, 35.0, 20.0, 10.0]]))
@@ -90,9 +90,9 @@ def pairwise_iou(boxes1: Tensor, boxes2: Tensor) -> Tensor:
         boxes2: (M, 4) float xyxy boxes.
 
     Returns:
-        (N, M) tensor, same dtype: IoU = intersection / (area1 + area2 − intersection). Boxes that do not
-        overlap, or only touch along an edge, have IoU 0 (clamp the intersection's width and height at 0).
-        N = 0 or M = 0 gives an empty (N, M) tensor. Hint: broadcast (N, 1, 2) corners against (1, M, 2).
+        (N, M) tensor, same dtype: entry (i, j) is the area both boxes cover divided by the area either
+        covers. Boxes that do not overlap, or only touch along an edge, have IoU 0 (never negative). N = 0 or
+        M = 0 gives an empty (N, M) tensor. No Python loop over boxes: it must stay fast for N = M = 2000.
 
     Example:
         >>> pairwise_iou(torch.tensor([[0.0, 0, 2, 2]]), torch.tensor([[1.0, 0, 3, 2], [5.0, 5, 6, 6]]))

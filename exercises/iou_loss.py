@@ -21,7 +21,8 @@ def aligned_iou(pred: Tensor, target: Tensor, eps: float = 1e-16) -> Tensor:
         pred, target: (F, 4) float cxcywh.
 
     Returns:
-        (F,): intersection / (union + eps); 0 for boxes that do not overlap. F = 0 → (0,).
+        (F,): the IoU of each pair, with ``eps`` keeping an empty union finite; 0 for boxes that do not
+        overlap (never negative). F = 0 → (0,).
 
     Example:
         (1, 1, 2, 2) and (2, 1, 2, 2) overlap on 1 × 2 = 2 of a union of 6 → 0.3333.
@@ -30,16 +31,17 @@ def aligned_iou(pred: Tensor, target: Tensor, eps: float = 1e-16) -> Tensor:
 
 
 def iou_loss(pred: Tensor, target: Tensor) -> Tensor:
-    """YOLOX's per-box IoU loss: 1 − IoU².
+    """YOLOX's per-box IoU loss (the official default, ``loss_type="iou"``; notebook 07 shows its curve).
 
     Args:
         pred: (F, 4) cxcywh predictions (gradients must flow into them); target: (F, 4) cxcywh gts.
 
     Returns:
-        (F,) loss per box.
+        (F,) loss per box: 0 for a perfect box, 1 for a box that misses its gt, and falling faster than
+        1 − IoU as the IoU grows.
 
     Example:
-        IoU 0.5 → 0.75; a perfect box → 0.
+        IoU 0.5 → 0.75; IoU 0.8 → 0.36; a perfect box → 0.
     """
     raise NotImplementedError
 
@@ -52,8 +54,8 @@ def class_targets(gt_classes: Tensor, ious: Tensor, num_classes: int) -> Tensor:
         its gt; num_classes: C.
 
     Returns:
-        (F, C) in the dtype of ``ious``: one-hot(gt class) · IoU, with NO gradient flowing through it
-        (detach the IoUs: a target is a constant).
+        (F, C) in the dtype of ``ious``: zero except at each point's gt class, where it is that point's IoU.
+        A target is a constant: the loss must not push the box through it.
 
     Example:
         class 1 of 3, IoU 0.8 → (0, 0.8, 0).
@@ -68,7 +70,8 @@ def class_loss(cls_logits: Tensor, targets: Tensor) -> Tensor:
         cls_logits: (F, C) logits; targets: (F, C) from ``class_targets``.
 
     Returns:
-        0-d tensor: binary cross-entropy with logits summed (not averaged) over points and classes.
+        0-d tensor: the independent per-class sigmoid cross-entropy (not softmax), summed (not averaged)
+        over points and classes, computed stably for logits of any size (±100 included).
 
     Example:
         logit 0 with target 0.5 costs log 2 = 0.693 per entry.

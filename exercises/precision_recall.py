@@ -31,10 +31,10 @@ def match_detections(det_boxes: np.ndarray, det_scores: np.ndarray, gt_boxes: np
         det_boxes: (D, 4) xywh; det_scores: (D,); gt_boxes: (G, 4) xywh; iou_thresh: e.g. 0.5.
 
     Returns:
-        (D,) int64 in the detections' input order: the index of the matched gt, or -1. Detections are
-        visited by decreasing score (equal scores: input order, ``np.argsort(-scores, kind="stable")``);
-        each takes the gt not yet taken with the highest IoU ≥ iou_thresh (equal IoUs: the later gt, as
-        pycocotools); a gt can be taken once. D = 0 or G = 0 → all -1.
+        (D,) int64 in the detections' input order: the index of the matched gt, or -1. The result must be
+        the one pycocotools' COCOeval gives for one category with no crowd regions: better-scored detections
+        choose first (equal scores: input order), a gt is matched at most once, a match needs IoU ≥
+        ``iou_thresh``, and among equally good gts pycocotools keeps the later one. D = 0 or G = 0 → all -1.
 
     Example:
         one gt, two detections on it with scores 0.4 and 0.9 → (-1, 0): the better one takes the gt, the
@@ -50,9 +50,9 @@ def precision_recall(scores: np.ndarray, is_tp: np.ndarray, num_gt: int) -> tupl
         scores: (N,) scores; is_tp: (N,) bool, True where the detection matched a gt; num_gt: number of gts.
 
     Returns:
-        precision (N,), recall (N,) float64, in order of decreasing score (equal scores: input order):
-        precision = TP / (TP + FP) and recall = TP / max(num_gt, 1) over the detections seen so far.
-        N = 0 → two empty arrays.
+        precision (N,), recall (N,) float64, in order of decreasing score (equal scores: input order): entry
+        k is the precision and the recall of the detector that keeps only the k + 1 best detections (recall
+        0 when there is no gt). N = 0 → two empty arrays.
 
     Example:
         scores (0.8, 0.9), is_tp (False, True), 2 gts → precision (1, 0.5), recall (0.5, 0.5).
