@@ -162,20 +162,13 @@ def _feed_ms(images, targets: torch.Tensor, device: torch.device, channels_last:
 
 def _step_only(tr, images: torch.Tensor, targets: torch.Tensor, steps: int) -> float:
     """img/s of forward + backward + optimizer + EMA on one fixed batch (the trainer's own pieces)."""
-    autocast = torch.autocast(tr.device.type, dtype=tr.amp_dtype) if tr.amp_dtype else contextlib.nullcontext()
+    from yolox_edu.train.loop import _train_step  # the trainer's own step: what we time is what trains
+
     times = []
     for k in range(steps + 2):  # 2 warm-up steps
         _sync(tr.device)
         start = time.perf_counter()
-        with autocast:
-            losses = tr.model(images, targets)
-        tr.optimizer.zero_grad(set_to_none=True)
-        tr.scaler.scale(losses["total"]).backward()
-        tr.scaler.step(tr.optimizer)
-        tr.scaler.update()
-        if tr.ema is not None:
-            tr.ema.update(tr.core)
-        float(losses["total"])  # the loop's one host sync per step
+        _train_step(tr, images, targets, use_l1=False).tolist()  # the loop's one host sync per step
         if k >= 2:
             times.append(time.perf_counter() - start)
     return images.shape[0] / statistics.median(times)
