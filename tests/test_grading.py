@@ -31,12 +31,13 @@ pytestmark = pytest.mark.grading
 
 
 def plain_pytest(folder: Path, tmp: Path) -> tuple[int, list[dict]]:
-    """``python -m pytest --pyargs yolox_edu.grading`` on ``folder`` (via the environment variable), as a teacher
-    or CI would run it; returns pytest's exit code and the plugin's JSON lines."""
+    """``python -m pytest --pyargs yolox_edu.grading --exercises-dir FOLDER``, as a teacher or CI would run it
+    (no ``-p``: the installed package registers the plugin); returns pytest's exit code and the plugin's JSON
+    lines."""
     report = tmp / "report.jsonl"
-    env = {**os.environ, "YOLOX_EDU_EXERCISES": str(folder), "OMP_NUM_THREADS": "1"}
+    env = {k: v for k, v in os.environ.items() if k != "YOLOX_EDU_EXERCISES"} | {"OMP_NUM_THREADS": "1"}
     cmd = [sys.executable, "-m", "pytest", "--pyargs", "yolox_edu.grading", "-q", "-p", "no:cacheprovider",
-           "-p", "yolox_edu.grading.plugin", "--grading-report", str(report)]
+           "--exercises-dir", str(folder), "--grading-report", str(report)]
     proc = subprocess.run(cmd, cwd=tmp, env=env, capture_output=True, text=True, timeout=600)
     return proc.returncode, [json.loads(line) for line in report.read_text().splitlines()]
 
@@ -203,6 +204,19 @@ def test_class_grades_every_student_under_limits(tmp_path, capsys):
     assert rows["eve"]["status"] == "no_exercises" and "eve" in rows["eve"]["message"]
     assert took < 150, f"grading a class of 5 took {took:.0f} s"
     print(f"class of 5 (endless loop, segfault, os._exit(1), nothing handed in): {took:.1f} s")
+
+
+def test_exercises_folder_found_from_a_notebooks_folder(tmp_path, monkeypatch):
+    from yolox_edu.grading.catalog import default_exercises_dir
+
+    monkeypatch.delenv("YOLOX_EDU_EXERCISES", raising=False)
+    (tmp_path / "exercises").mkdir()
+    (tmp_path / "notebooks").mkdir()
+    for cwd in (tmp_path, tmp_path / "notebooks"):  # a terminal in the course folder, a notebook in notebooks/
+        monkeypatch.chdir(cwd)
+        assert default_exercises_dir() == tmp_path / "exercises"
+    monkeypatch.setenv("YOLOX_EDU_EXERCISES", str(tmp_path / "mine"))
+    assert default_exercises_dir() == tmp_path / "mine"
 
 
 def test_check_prints_not_done_yet_and_never_raises(capsys, tmp_path):

@@ -34,12 +34,13 @@ def check_names(names: list[str] | tuple[str, ...]) -> list[str]:
 
 
 def default_exercises_dir() -> Path:
-    """``$YOLOX_EDU_EXERCISES``, else ``./exercises`` if it exists, else the course's ``exercises/`` beside the
-    package (a source checkout)."""
+    """``$YOLOX_EDU_EXERCISES``, else ``./exercises`` or ``../exercises`` (a notebook in the course's
+    ``notebooks/``, also with yolox_edu installed from a wheel), else the ``exercises/`` of the source
+    checkout that holds the package."""
     env = os.environ.get(ENV_DIR)
     if env:
         return Path(env)
-    local = Path.cwd() / "exercises"
-    if local.is_dir():
-        return local
+    for folder in (Path.cwd(), Path.cwd().parent):
+        if (folder / "exercises").is_dir():
+            return folder / "exercises"
     return Path(__file__).resolve().parents[2] / "exercises"

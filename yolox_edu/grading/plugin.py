@@ -1,11 +1,12 @@
 """The pytest plugin that makes the plain modules in ``grading/tests/`` a grader.
 
     python -m pytest --pyargs yolox_edu.grading                         # grades ./exercises
-    YOLOX_EDU_EXERCISES=DIR python -m pytest --pyargs yolox_edu.grading  # grades DIR
-    python -m pytest -p yolox_edu.grading.plugin --pyargs yolox_edu.grading --exercises-dir DIR
+    python -m pytest --pyargs yolox_edu.grading --exercises-dir DIR     # grades DIR
+    YOLOX_EDU_EXERCISES=DIR python -m pytest --pyargs yolox_edu.grading  # the same
 
-(``grading/conftest.py`` loads this plugin when pytest collects the package; ``--exercises-dir`` needs it
-loaded up front with ``-p``, since pytest reads its options before it finds the package's conftest.)
+(An installed yolox_edu registers this plugin with pytest (entry point ``pytest11``); in a bare checkout on
+``PYTHONPATH``, ``grading/conftest.py`` loads it, and ``--exercises-dir`` then needs ``-p
+yolox_edu.grading.plugin``. It only touches grading tests: modules that set ``EXERCISE``.)
 
 * Each ``test_NAME.py`` sets ``EXERCISE = "NAME"``; its tests take the fixture ``ex``, the learner's
   ``NAME.py`` (an import error fails every test of the module with the error and its line).
@@ -76,6 +77,8 @@ def _emit(config: pytest.Config, record: dict) -> None:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
+        if not hasattr(getattr(item, "module", None), "EXERCISE"):  # not a grading test: leave it be
+            continue
         if item.get_closest_marker("timeout") is None:
             item.add_marker(pytest.mark.timeout(DEFAULT_TIMEOUT_S))
         _emit(config, dict(type="plan", exercise=_exercise(item), test=item.name, points=_points(item)))
@@ -159,7 +162,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     outcome = yield
     report = outcome.get_result()
     graded_phase = report.when == "call" or (report.when == "setup" and report.failed)
-    if not hasattr(item.module, "EXERCISE") or report.skipped or not graded_phase:
+    if not hasattr(getattr(item, "module", None), "EXERCISE") or report.skipped or not graded_phase:
         return
     points, start = _points(item), time.perf_counter() - call.duration
     status, message = ("pass", "") if report.passed else learner_message(item, call.excinfo)
