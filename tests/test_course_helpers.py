@@ -1,5 +1,7 @@
 """Library helpers behind notebooks 00–03: sliding windows, toy region proposals, model size counting."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -84,3 +86,36 @@ def test_yolox_overview_shows_the_models_real_shapes():
     texts = " ".join(t.get_text() for t in fig.axes[0].texts)
     assert "C3: 128×80×80" in texts and "6400 + 1600 + 400" in texts and "= 8400 points" in texts
     plt.close(fig)
+
+
+MEMORY_PROBE = """
+import os, sys, torch
+from yolox_edu.models import build_model
+torch.set_num_threads(1)
+rss = lambda: int(open("/proc/self/statm").read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+model = build_model("yolox-nano", num_classes=80).train()
+x = torch.zeros(4, 3, 256, 256)
+before = rss()
+kept = model(x)  # the autograd graph holds the saved activations
+print((rss() - before) / 1e9)
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/statm").exists(), reason="reads the process's memory from /proc")
+def test_training_memory_estimate_matches_a_measured_forward_pass():
+    """The meta-device count of saved activations agrees with the memory a real fp32 forward pass keeps."""
+    import subprocess
+    import sys
+
+    from yolox_edu.model_stats import training_memory
+
+    est = training_memory("yolox-nano", 4, 256, amp=False)
+    measured = float(subprocess.run([sys.executable, "-c", MEMORY_PROBE], capture_output=True, text=True,
+                                    check=True).stdout)
+    assert 0.8 < measured / est.activations_gb < 1.3, (measured, est)
+    half = training_memory("yolox-nano", 4, 256, amp=True)
+    assert half.activations_gb == pytest.approx(est.activations_gb / 2, rel=0.02)  # fp16 activations
+    assert training_memory("yolox-nano", 8, 256).activations_gb == pytest.approx(2 * half.activations_gb)
+    params = count_parameters(build_model("yolox-nano", num_classes=80)) / 1e9
+    assert est.weights_gb == pytest.approx(4 * params) and half.weights_gb == pytest.approx(6 * params)
+    assert half.total_gb == pytest.approx(half.weights_gb + 8 * params + half.activations_gb)

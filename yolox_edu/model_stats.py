@@ -8,6 +8,7 @@ GFLOPs follow the paper's convention: 2 × multiply-accumulates, batch 1 (the of
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import torch
@@ -15,7 +16,7 @@ from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 __all__ = ["PUBLISHED", "ModelStats", "count_parameters", "count_gflops", "model_stats", "zoo_stats",
-           "meta_feature_shapes"]
+           "meta_feature_shapes", "TrainingMemory", "training_memory"]
 
 # name: (input size, params in M, GFLOPs, COCO val AP) as published for the official models
 PUBLISHED: dict[str, tuple[int, float, float, float]] = {
@@ -120,3 +121,63 @@ def meta_feature_shapes(model: nn.Module, modules: dict[str, nn.Module], input_s
         for handle in handles:
             handle.remove()
     return shapes
+
+
+@dataclass(frozen=True)
+class TrainingMemory:
+    """An estimate of the accelerator memory one training step needs (GB = 1e9 bytes), counted on the meta
+    device: no GPU is used, so the CUDA context (~0.5 GB), cuDNN workspaces and the allocator's caching come
+    on top. Read it as a lower bound; ``torch.cuda.max_memory_allocated()`` after a few steps is the truth."""
+
+    name: str
+    input_size: int
+    batch: int
+    amp: bool
+    weights_gb: float  # fp32 weights, plus autocast's fp16 copies under AMP
+    grads_gb: float  # fp32, one per weight
+    optimizer_gb: float  # SGD momentum: one fp32 buffer per weight (AdamW: two)
+    activations_gb: float  # what autograd keeps from the forward pass for the backward pass
+
+    @property
+    def total_gb(self) -> float:
+        return self.weights_gb + self.grads_gb + self.optimizer_gb + self.activations_gb
+
+
+def training_memory(name: str, batch: int, input_size: int | None = None, *, amp: bool = True,
+                    num_classes: int = 80, optimizer_buffers: int = 1) -> TrainingMemory:
+    """Estimate the memory of one training step of a named model at ``batch`` images of ``input_size``².
+
+    The model runs its forward pass once on the meta device (shapes only) with a batch of 1, in fp16 for
+    ``amp`` (autocast keeps convolution and activation outputs in fp16) and fp32 otherwise; every tensor
+    autograd saves for the backward pass is counted once (weights excluded) and scaled by ``batch``, which
+    is exact for a network whose activations grow linearly with the batch, as this one does. The loss
+    and SimOTA's per-image matrices are not counted (tens of MB at COCO sizes)."""
+    from yolox_edu.models import canonical_name
+
+    name = canonical_name(name)
+    size = input_size or (PUBLISHED[name][0] if name in PUBLISHED else 640)
+    n, per_image = _saved_per_image(name, size, amp, num_classes)
+    gb = 1e9
+    return TrainingMemory(name, size, batch, amp, n * (4 + 2 * amp) / gb, n * 4 / gb, n * 4 * optimizer_buffers / gb,
+                          per_image * batch / gb)
+
+
+@functools.lru_cache(maxsize=64)
+def _saved_per_image(name: str, size: int, amp: bool, num_classes: int) -> tuple[int, int]:
+    """(parameter count, bytes autograd saves for one image), from one meta-device forward pass."""
+    from yolox_edu.models import build_model
+
+    dtype = torch.float16 if amp else torch.float32
+    with torch.device("meta"):
+        model = build_model(name, num_classes=num_classes).to(dtype).train()
+    weights = {id(p) for p in model.parameters()}
+    saved: dict[int, torch.Tensor] = {}  # id → tensor; holding them keeps the ids unique
+
+    def pack(t: torch.Tensor) -> torch.Tensor:
+        if id(t) not in weights:
+            saved.setdefault(id(t), t)
+        return t
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        model(torch.zeros(1, 3, size, size, device="meta", dtype=dtype, requires_grad=True))
+    return count_parameters(model), sum(t.numel() * t.element_size() for t in saved.values())

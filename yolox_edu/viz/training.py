@@ -35,10 +35,14 @@ def _smooth(values: np.ndarray, window: int) -> np.ndarray:
     return (sums[idx] - sums[lo]) / (idx - lo)
 
 
-def plot_training_log(records: list[dict], smooth: int = 10, title: str | None = None) -> Figure:
+MAX_EPOCH_LINES = 40  # more epoch starts than this would hatch the loss panel grey
+
+
+def plot_training_log(records: list[dict], smooth: int = 10, title: str | None = None,
+                      eval_set: str = "the validation set") -> Figure:
     """Left: loss parts per iteration (thin: raw, thick: running mean of ``smooth``), epoch starts as
-    dotted lines and the L1 loss appearing in the no-augmentation tail. Right: the learning rate, and
-    AP50 / AP at each evaluation."""
+    dotted lines (up to 40 epochs) and the L1 loss appearing in the no-augmentation tail. Right: the
+    learning rate, and AP50 / AP at each evaluation (on ``eval_set``, for the axis label)."""
     train = [r for r in records if r.get("type") == "train"]
     if not train:
         raise ValueError("the log has no training records (lines with \"type\": \"train\")")
@@ -53,9 +57,11 @@ def plot_training_log(records: list[dict], smooth: int = 10, title: str | None =
             continue  # L1 is only on in the no-augmentation tail
         ax_loss.plot(iters, values, color=f"C{k}", lw=0.6, alpha=0.35)
         ax_loss.plot(iters, _smooth(values, smooth), color=f"C{k}", lw=2, label=part)
-    for start in sorted({r["iter"] for r, prev in zip(train[1:], train) if r["epoch"] != prev["epoch"]}):
+    starts = sorted({r["iter"] for r, prev in zip(train[1:], train) if r["epoch"] != prev["epoch"]})
+    for start in starts if len(starts) <= MAX_EPOCH_LINES else ():
         ax_loss.axvline(start - 0.5, color="0.6", ls=":", lw=1)
-    ax_loss.set(xlabel="iteration", ylabel="loss", title="loss parts (dotted: epoch starts)")
+    ax_loss.set(xlabel="iteration", ylabel="loss",
+                title="loss parts" + (" (dotted: epoch starts)" if 0 < len(starts) <= MAX_EPOCH_LINES else ""))
     ax_loss.grid(alpha=0.3)
     ax_loss.legend(fontsize=9, ncols=2)
     ax_lr.plot(iters, [r["lr"] for r in train], color="black", lw=2)
@@ -67,7 +73,7 @@ def plot_training_log(records: list[dict], smooth: int = 10, title: str | None =
         ax_ap.plot(at, [r["AP"] for r in evals], "s", color="tab:red", ms=7, label="AP")
         # hollow and larger, so AP50 stays visible where it equals AP (e.g. both 0 early in training)
         ax_ap.plot(at, [r["AP50"] for r in evals], "o", color="tab:orange", mfc="none", mew=2, ms=12, label="AP50")
-        ax_ap.set(ylabel="AP on the validation set", ylim=(-0.03, 1))
+        ax_ap.set(ylabel=f"AP on {eval_set}", ylim=(-0.03, 1.03))
         ax_ap.legend(fontsize=9, loc="center right")
     if title:
         fig.suptitle(title)
