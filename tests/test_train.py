@@ -12,6 +12,7 @@ import torch
 
 from yolox_edu import build_model, load_checkpoint
 from yolox_edu.data.synth import make_synth
+from yolox_edu.errors import UsageError
 from yolox_edu.train import loop
 from yolox_edu.train.experiment import experiment_preset
 
@@ -96,6 +97,21 @@ def test_stop_and_resume_mid_epoch_matches_an_uninterrupted_run(tiny_data, tmp_p
     a, b = (torch.load(out / "last.pth", weights_only=True) for out in (full, part))
     for key in ("model", "train_model"):
         assert all(torch.equal(a[key][name], b[key][name]) for name in a[key]), key
+
+
+def test_last_checkpoint_every_n_epochs_and_always_at_the_end_or_a_stop(tiny_data, tmp_path, monkeypatch):
+    saves = []
+    real_save = loop.save
+    monkeypatch.setattr(loop, "save", lambda tr, name: saves.append((name, tr.iteration)) or real_save(tr, name))
+    loop.fit(_exp(tiny_data, tmp_path / "every2", save_interval_epochs=2), progress=False)
+    assert [it for name, it in saves if name == "last.pth"] == [8, 12]  # epoch 2, and the last epoch (3)
+    saves.clear()
+    assert loop.fit(_exp(tiny_data, tmp_path / "stop", save_interval_epochs=2), progress=False, stop_at=4) == {}
+    assert [it for name, it in saves if name == "last.pth"] == [4]  # a stop at an epoch's end saves too
+    assert torch.load(tmp_path / "stop" / "last.pth", weights_only=True)["iteration"] == 4
+    for key in ("save_interval_epochs", "eval_interval"):
+        with pytest.raises(UsageError, match=f"train.{key} must be 1 or more"):
+            loop.fit(_exp(tiny_data, tmp_path / "bad", **{key: 0}), progress=False)
 
 
 def _train_cmd(data, out, *extra):

@@ -70,6 +70,7 @@ class TrainConfig:
     seed: int = 0
     device: str = "auto"  # "auto" | "cpu" | "cuda" | "cuda:1" ...
     eval_interval: int = 10  # epochs between evaluations (every epoch in the no-aug tail)
+    save_interval_epochs: int = 1  # epochs between last.pth saves (the last epoch and a stop always save)
     save_interval_iters: int = 0  # also save last.pth every N iterations (0: only at epoch ends)
     max_iters_per_epoch: int = 0  # cap for smoke runs (0: the whole dataset)
     init_from: str | None = None  # start from these weights (ours or official; class layers dropped if C differs)

@@ -163,6 +163,9 @@ def setup(exp: ExperimentConfig, device: torch.device | None = None) -> Trainer:
     world = D.world_size()
     if exp.data.batch_size % world:
         raise UsageError(f"data.batch_size={exp.data.batch_size} must divide evenly over {world} processes")
+    for key in ("eval_interval", "save_interval_epochs"):
+        if getattr(exp.train, key) < 1:
+            raise UsageError(f"train.{key} must be 1 or more (epochs), got {getattr(exp.train, key)}")
     torch.manual_seed(exp.train.seed + D.rank())
     if D.is_main():
         warn_if_oversubscribed(exp.data.num_workers, device, int(os.environ.get("LOCAL_WORLD_SIZE", world)))
@@ -335,7 +338,9 @@ def _train_epochs(tr: Trainer, progress: bool, stop_at: int | None = None) -> di
                 if ap > tr.best_ap:
                     tr.best_ap = ap
                     save(tr, "best.pth")
-        save(tr, "last.pth")
+        if (tr.epoch % exp.train.save_interval_epochs == 0 or tr.epoch == exp.train.max_epoch
+                or (stop_at is not None and tr.iteration >= stop_at)):
+            save(tr, "last.pth")
     return final_report(tr, scores if evaluated_at == tr.epoch else None, progress, reuse=evaluated_at == tr.epoch)
 
 
