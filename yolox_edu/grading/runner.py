@@ -129,14 +129,16 @@ def _run_pytest(names: list[str], folder: Path, limits: Limits, tmp: Path, junit
     """One pytest process over these exercises' modules → (why it failed or "", its stderr, its exit code)."""
     ini = tmp / "pytest.ini"
     ini.write_text("[pytest]\n")  # the caller's folder's pytest settings must not apply
-    cmd = [sys.executable, "-m", "pytest", "-p", "yolox_edu.grading.plugin", "-p", "no:cacheprovider",
-           "-c", str(ini), "--rootdir", str(tmp), "-q", "--no-header", "--exercises-dir", str(folder),
+    cmd = [sys.executable, "-m", "pytest", "-p", "yolox_edu.grading.plugin", "-p", "pytest_timeout",
+           "-p", "no:cacheprovider", "-c", str(ini), "--rootdir", str(tmp), "-q", "--no-header",
+           "--exercises-dir", str(folder),
            "--grading-report", str(tmp / "results.jsonl"), "--grading-limits", f"{limits.cpu_s},{limits.memory_mb}",
            "--pyargs", *(f"yolox_edu.grading.tests.test_{name}" for name in names)]
     if junit:
         cmd += ["--junitxml", str(tmp / "junit.xml"), "-o", f"junit_suite_name={names[0]}"]
     package_root = str(Path(__file__).resolve().parents[2])
     env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+           "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",  # only the two plugins above: others cost ~1 s to load
            "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
     env.pop(ENV_DIR, None)
     proc = subprocess.Popen(cmd, cwd=tmp, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
