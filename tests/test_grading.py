@@ -235,3 +235,23 @@ def test_classroom_autograding_lists_every_exercise_with_its_points(solution_run
     assert [t["name"] for t in tests] == GRADED
     for t in tests:
         assert t["run"] == f"yolox-edu grade {t['name']}" and t["points"] == sum(p["points"] for p in plan[t["name"]])
+
+
+def test_every_exercise_has_the_library_version_to_show_after_it(capsys):
+    from yolox_edu.course import library_sources, show_library
+    from yolox_edu.grading.catalog import LIBRARY_OF
+
+    assert set(LIBRARY_OF) == set(EXERCISES)
+    for name in EXERCISES:
+        sources = library_sources(name)
+        if isinstance(sources, str):  # no library version: a sentence that says why
+            assert len(sources) > 40, name
+            continue
+        for dotted, where, source in sources:
+            assert where.startswith("yolox_edu/") and source.lstrip().startswith(("def ", "class ", "@")), dotted
+            assert dotted.rsplit(".", 1)[1] in source, dotted
+    show_library("lr_schedule", "coco_format")
+    out = capsys.readouterr().out
+    assert "def yolox_lr(" in out and "yolox_edu/train/schedule.py:" in out and "no YOLO-label converter" in out
+    with pytest.raises(ValueError, match="unknown exercise"):
+        library_sources("nope")

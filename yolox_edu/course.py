@@ -15,7 +15,8 @@ from torch import nn
 
 from yolox_edu.samples import data_samples, demo_checkpoint
 
-__all__ = ["setup", "data_samples", "demo_checkpoint", "load_demo_model", "DEMO_CLASSES"]
+__all__ = ["setup", "data_samples", "demo_checkpoint", "load_demo_model", "show_library", "library_sources",
+           "DEMO_CLASSES"]
 
 # The six shapes of data_samples/synth, in category order (ids 1..6 in its COCO json).
 DEMO_CLASSES = ("circle", "square", "triangle", "star", "ring", "cross")
@@ -43,3 +44,70 @@ def setup(seed: int = 0, threads: int | None = None) -> None:
     torch.set_num_threads(threads or min(4, os.cpu_count() or 1))
     mpl.rcParams.update({"figure.dpi": 100, "savefig.dpi": 100, "font.size": 10, "axes.titlesize": 11,
                          "figure.constrained_layout.use": True})
+
+
+def library_sources(exercise: str) -> list[tuple[str, str, str]] | str:
+    """The library's version of an exercise: ``[(dotted name, "path:line", source), ...]``, or the sentence
+    saying why there is none (``yolox_edu.grading.catalog.LIBRARY_OF``)."""
+    import importlib
+    import inspect
+    from pathlib import Path
+
+    from yolox_edu.grading.catalog import LIBRARY_OF, check_names
+
+    check_names([exercise])  # a clear error for an unknown name
+    entry = LIBRARY_OF[exercise]
+    if isinstance(entry, str):
+        return entry
+    root = Path(__file__).resolve().parent.parent
+    out = []
+    for dotted in entry:
+        module, _, attr = dotted.rpartition(".")
+        obj = inspect.unwrap(getattr(importlib.import_module(module), attr))  # past @torch.no_grad()
+        path = Path(inspect.getsourcefile(obj)).resolve()
+        where = f"{path.relative_to(root) if path.is_relative_to(root) else path}:{inspect.getsourcelines(obj)[1]}"
+        out.append((dotted, where, inspect.getsource(obj)))
+    return out
+
+
+def show_library(*exercises: str) -> None:
+    """After an exercise: the library's version of each, folded under a "show" line in a notebook (open it
+    once your own passes, and compare), printed in full elsewhere."""
+    from html import escape
+
+    from IPython import get_ipython
+
+    sections = []
+    for name in exercises:
+        sources = library_sources(name)
+        if isinstance(sources, str):
+            sections.append((name, [], sources))
+        else:
+            sections.append((name, sources, ""))
+    if get_ipython() is None:
+        for name, sources, note in sections:
+            print(f"# {name}: {note}" if note else "\n\n".join(f"# {d} ({w})\n{src}" for d, w, src in sources))
+        return
+    from IPython.display import HTML, display
+
+    for name, sources, note in sections:
+        if note:
+            display(HTML(f"<p><b>{escape(name)}</b>: {escape(note)}</p>"))
+            continue
+        body = "".join(f"<p><code>{escape(d)}</code> <small>({escape(w)})</small></p>{_highlight(src)}"
+                       for d, w, src in sources)
+        display(HTML(f"<details><summary><b>{escape(name)}</b>: show the library's version "
+                     f"({', '.join(d.rsplit('.', 1)[1] for d, _, _ in sources)})</summary>{body}</details>"))
+
+
+def _highlight(source: str) -> str:
+    """Python source as HTML, coloured when pygments is there (it comes with JupyterLab)."""
+    from html import escape
+
+    try:
+        from pygments import highlight
+        from pygments.formatters import HtmlFormatter
+        from pygments.lexers import PythonLexer
+    except ImportError:
+        return f"<pre>{escape(source)}</pre>"
+    return highlight(source, PythonLexer(), HtmlFormatter(noclasses=True, nobackground=True))
