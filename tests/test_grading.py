@@ -238,8 +238,7 @@ def test_classroom_autograding_lists_every_exercise_with_its_points(solution_run
 
 
 def test_every_exercise_has_the_library_version_to_show_after_it(capsys):
-    from yolox_edu.course import library_sources, show_library
-    from yolox_edu.grading.catalog import LIBRARY_OF
+    from yolox_edu.course import LIBRARY_OF, library_sources, show_library
 
     assert set(LIBRARY_OF) == set(EXERCISES)
     for name in EXERCISES:

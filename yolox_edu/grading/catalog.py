@@ -11,7 +11,7 @@ from pathlib import Path
 
 from yolox_edu.errors import UsageError
 
-__all__ = ["EXERCISES", "NOTEBOOK_OF", "LIBRARY_OF", "ENV_DIR", "check_names", "default_exercises_dir"]
+__all__ = ["EXERCISES", "NOTEBOOK_OF", "ENV_DIR", "check_names", "default_exercises_dir"]
 
 ENV_DIR = "YOLOX_EDU_EXERCISES"  # a folder of NAME.py files that the grading tests import instead of ./exercises
 
@@ -23,37 +23,6 @@ NOTEBOOK_OF: dict[str, str] = {
     "cocoeval_lite": "10", "coco_format": "12", "anchor_decode": "13", "anchor_match": "13",
 }
 EXERCISES: tuple[str, ...] = tuple(NOTEBOOK_OF)
-
-# name → the library's version of the exercise (dotted names), or a sentence saying why there is none;
-# the notebooks show it after the exercise with ``course.show_library(name)``
-LIBRARY_OF: dict[str, tuple[str, ...] | str] = {
-    "boxes": ("yolox_edu.boxes.cxcywh_to_xyxy", "yolox_edu.boxes.xyxy_to_cxcywh", "yolox_edu.boxes.pairwise_iou"),
-    "focus": ("yolox_edu.models.blocks.Focus",),
-    "csp": ("yolox_edu.models.blocks.BaseConv", "yolox_edu.models.blocks.Bottleneck",
-            "yolox_edu.models.blocks.CSPLayer"),
-    "encode": ("yolox_edu.decode.decode_boxes", "yolox_edu.loss.l1_targets"),
-    "nms": ("yolox_edu.decode.postprocess",),
-    "center_sampling": ("yolox_edu.assign.sampling.in_box_mask", "yolox_edu.assign.sampling.in_center_mask",
-                        "yolox_edu.assign.sampling.candidate_mask"),
-    "predict": ("yolox_edu.grid.make_grid", "yolox_edu.assign.matching.dynamic_k"),
-    "simota_cost": ("yolox_edu.assign.cost.class_cost",),
-    "dynamic_k": ("yolox_edu.assign.matching.dynamic_k", "yolox_edu.assign.matching.select_lowest_cost",
-                  "yolox_edu.assign.matching.resolve_conflicts"),
-    "break_simota": "there is no library scene: your scenes were graded by running the library's assigners "
-                    "(yolox_edu.assign.simota_assign and center_assign) on them, as the notebook did above.",
-    "ota": ("yolox_edu.assign.ota.sinkhorn", "yolox_edu.assign.ota.sinkhorn_ota"),
-    "iou_loss": ("yolox_edu.boxes.aligned_iou", "yolox_edu.loss.iou_loss"),
-    "mosaic": ("yolox_edu.data.mosaic_mixup.mosaic_tile", "yolox_edu.data.mosaic_mixup._mosaic_boxes"),
-    "lr_schedule": ("yolox_edu.train.schedule.yolox_lr",),
-    "precision_recall": ("yolox_edu.eval.ap.match_detections", "yolox_edu.eval.ap.precision_recall"),
-    "average_precision": ("yolox_edu.eval.ap.interpolated_precision", "yolox_edu.eval.ap.interpolated_ap"),
-    "cocoeval_lite": "the library does not re-implement COCOeval: it scores with pycocotools itself "
-                     "(yolox_edu.eval.coco_eval), the reference your cocoeval_lite was graded against.",
-    "coco_format": "the library reads COCO json and has no YOLO-label converter; your yolo_to_coco is the one the "
-                   "course uses for your own data (notebook 12).",
-    "anchor_decode": ("yolox_edu.decode.decode_anchor_boxes",),
-    "anchor_match": ("yolox_edu.assign.yolov3.darknet_match",),
-}
 
 
 def check_names(names: list[str] | tuple[str, ...]) -> list[str]:
