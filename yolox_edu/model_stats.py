@@ -126,8 +126,9 @@ def meta_feature_shapes(model: nn.Module, modules: dict[str, nn.Module], input_s
 @dataclass(frozen=True)
 class TrainingMemory:
     """An estimate of the accelerator memory one training step needs (GB = 1e9 bytes), counted on the meta
-    device: no GPU is used, so the CUDA context (~0.5 GB), cuDNN workspaces and the allocator's caching come
-    on top. Read it as a lower bound; ``torch.cuda.max_memory_allocated()`` after a few steps is the truth."""
+    device: no GPU is used, so the CUDA context, cuDNN workspaces and the allocator's caching come on top
+    (none is counted). Read it as a lower bound; ``torch.cuda.max_memory_allocated()`` after a few steps
+    is the truth."""
 
     name: str
     input_size: int
