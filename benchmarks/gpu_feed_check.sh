@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The GPU checks of issue 28 (feed the GPU), in one call on a lent CUDA machine, from the repo root:
-#   OUT=$OUT bash benchmarks/gpu_feed_check.sh                  # full: ~4-6 min, hard cap 45 + 225 + 270 + ~20 s
+#   OUT=$OUT bash benchmarks/gpu_feed_check.sh                  # full: ~4-6 min, hard cap 45 + 225 + 270 + 60 + ~20 s
 #   FEED_QUICK=1 OUT=/tmp/feed_check bash benchmarks/gpu_feed_check.sh   # tiny rehearsal, runs on a CPU
 # 0. the CUDA test of the feed (pinned batches, non-blocking copy, device augmentation = CPU result).
 # 1. bench_feed.py: YOLOX-s @ 640, batch 64, AMP fp16, channels-last, 14 workers, 2560 generated COCO-like
@@ -8,9 +8,10 @@
 #    with nvidia-smi sampled every 0.5 s (GPU utilisation per run at the end).
 # 2. the demo preset on the GPU (today's lr), seeds 0 and 1 side by side (they share the GPU and the cores):
 #    final AP50 and wall time each.
+# 3. GPU memory of three real AMP steps (YOLOX-s/m @ 640, batch 8/32) next to notebook 11's estimate (60 s cap).
 # Needs torch/torchvision/pillow/numpy/tqdm/pycocotools there; the official yolox (+ loguru, thop, tabulate,
 # opencv) is taken from $GPU_SITE (a folder put on PYTHONPATH) when given, else its row is skipped.
-# Every step has its own timeout, so the script ends within 45 s + BENCH_T + DEMO_T + ~20 s whatever happens.
+# Every step has its own timeout, so the script ends within 45 s + BENCH_T + DEMO_T + 60 s + ~20 s whatever happens.
 set -uo pipefail
 OUT=${OUT:-/tmp/gpu_feed_check}; mkdir -p "$OUT"
 export PYTHONPATH="$PWD${GPU_SITE:+:$GPU_SITE}${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1 MPLBACKEND=Agg
@@ -64,6 +65,9 @@ done
 wait "${DEMO_PIDS[@]}"
 for SEED in 0 1; do echo "--- demo seed $SEED (log tail)"; grep -v -i warning "$OUT/demo_$SEED.log" | tail -6; done
 [[ -n "$SMI_PID" ]] && kill "$SMI_PID" 2>/dev/null
+
+section "3. GPU memory of real steps vs model_stats.training_memory (notebook 11's estimate)"
+timeout 60 $PY benchmarks/gpu_memory_check.py --device "$DEV" 2>&1 | grep -v -i warning | tail -8
 
 section "summary"
 $PY - "$OUT" <<'PY'
