@@ -106,8 +106,8 @@ def plot_run_comparison(runs: dict[str, list[dict]], smooth: int = 50, title: st
     ax_loss.set(xlabel="iteration", ylabel=f"total loss (running mean of {smooth})", title="training loss")
     ax_loss.grid(alpha=0.3)
     ax_loss.legend(fontsize=9)
-    ax_ap.set(xlabel="epoch", ylabel="on the validation split (fractions of 1)", ylim=(0, max(top * 1.1, 0.05)),
-              title="COCO AP@[.50:.95] and AP50 after each epoch")
+    ax_ap.set(xlabel="epoch", ylabel="AP / AP50 on the validation split",
+              ylim=(0, max(top * 1.1, 0.05)), title="COCO AP@[.50:.95] and AP50 after each epoch")
     ax_ap.grid(alpha=0.3)
     ax_ap.legend(fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncols=2, frameon=False)
     if title:
