@@ -33,6 +33,8 @@ def test_decode_extremes_dtype_and_empty(ex):
     reg = torch.randn(1, g.num_points, 4, generator=gen(2), dtype=torch.float64) * 30  # tw up to ~100
     expect_tensor(ex.decode_anchor_boxes(reg, g.cells, g.strides, g.anchor_wh), decode_anchor_boxes(reg, g),
                   "decode_anchor_boxes of float64 outputs as large as ±100", rtol=1e-9)
+    out32 = ex.decode_anchor_boxes(reg.float(), g.cells, g.strides, g.anchor_wh)  # float32 reg, float64 grid
+    expect(out32.dtype == torch.float32, f"float32 raw outputs with a float64 grid gave {out32.dtype}, not float32")
     empty = torch.zeros(3, 0, 4)
     expect_tensor(ex.decode_anchor_boxes(empty, torch.zeros(0, 2), torch.zeros(0), torch.zeros(0, 2)), empty,
                   "decode_anchor_boxes of no predictions")
@@ -66,5 +68,7 @@ def test_encode_dtype_and_empty(ex):
     boxes = boxes_in_cells(g, 5, torch.float64)
     expect_tensor(decode_anchor_boxes(ex.encode_anchor_boxes(boxes, g.cells, g.strides, g.anchor_wh), g), boxes,
                   "round trip on float64 boxes", atol=1e-8, rtol=1e-8)
+    raw32 = ex.encode_anchor_boxes(boxes.float(), g.cells, g.strides, g.anchor_wh)  # float32 boxes, float64 grid
+    expect(raw32.dtype == torch.float32, f"float32 boxes with a float64 grid gave {raw32.dtype}, not float32")
     expect_tensor(ex.encode_anchor_boxes(torch.zeros(2, 0, 4), torch.zeros(0, 2), torch.zeros(0), torch.zeros(0, 2)),
                   torch.zeros(2, 0, 4), "encode_anchor_boxes of no boxes")

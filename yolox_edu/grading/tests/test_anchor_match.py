@@ -63,8 +63,15 @@ def test_borders_outside_and_ties(ex):
     anchors = torch.tensor([[[10.0, 10], [10, 10], [20, 20]], [[40, 40], [40, 40], [50, 50]],
                             [[64, 64], [64, 64], [90, 90]]])  # duplicate anchors: ties
     gts = torch.tensor([[16.0, 32, 10, 10], [63.99, 0.0, 40, 40], [70, -5, 64, 64], [0, 0, 90, 90],
-                        [32, 32, 12, 12]])
+                        [32, 32, 12, 12], [32, 70, 10, 12], [-3, 66, 40, 40]])  # also below and left of the image
     compare(ex, gts, anchors, size, "gts on borders, outside the image, and with tied anchors")
+
+
+@pytest.mark.points(1)
+@pytest.mark.hint("L levels and K anchors per level need not be equal: read K from the anchors' second axis")
+def test_two_anchors_per_level(ex):
+    anchors = parse_anchors("yolov3")[:, :2]  # (3, 2, 2): L = 3 levels, K = 2 anchors each
+    compare(ex, random_gts(20, 3, (96, 64)), anchors, (96, 64), "20 gts with 2 anchors per level (L = 3, K = 2)")
 
 
 @pytest.mark.points(1)

@@ -45,6 +45,8 @@ def test_exact_recall_levels(ex):
     precision, recall = np.array([1.0, 1.0, 0.75, 0.8]), np.array([0.25, 0.5, 0.75, 1.0])
     expect_array(np.asarray(ex.interpolated_precision(precision, recall), float),
                  interpolated_precision(precision, recall), "interpolated precision at recall levels hit exactly")
+    expect_array(np.asarray(ex.interpolated_precision(precision, recall, points=11), float),
+                 interpolated_precision(precision, recall, 11), "interpolated precision at 11 recall levels (VOC's)")
 
 
 @pytest.mark.points(2)

@@ -51,6 +51,11 @@ def test_in_center_random(ex):
     for radius in (2.5, 1.5):
         expect_tensor(ex.in_center_mask(gts, GRID.centers, GRID.strides, radius),
                       in_center_mask(gts, GRID.centers, GRID.strides, radius), f"in_center_mask, radius {radius}")
+    edges = torch.tensor([[24.0, 4.0, 10.0, 10.0], [40.0, 36.0, 6.0, 6.0]])  # squares' edges through point centers
+    for radius in (2.5, 1.5):
+        expect_tensor(ex.in_center_mask(edges, GRID.centers, GRID.strides, radius),
+                      in_center_mask(edges, GRID.centers, GRID.strides, radius),
+                      f"in_center_mask with the square's edges exactly on point centers, radius {radius}")
 
 
 @pytest.mark.points(1)

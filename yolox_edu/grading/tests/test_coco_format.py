@@ -113,12 +113,13 @@ def test_blank_lines_and_unlabelled_image(ex):
 @pytest.mark.points(1)
 @pytest.mark.hint("check 0 <= class < len(class_names) and raise ValueError naming the file otherwise")
 def test_unknown_class_raises(ex):
-    images = [dict(file_name="a.jpg", width=100, height=100, lines=["3 0.5 0.5 0.2 0.2"])]
-    try:
-        ex.yolo_to_coco(images, ["a", "b", "c"])
-    except ValueError:
-        return
-    raise Fail("yolo_to_coco accepted class 3 with only 3 class names (0..2); raise ValueError")
+    for cls in (3, -1):
+        images = [dict(file_name="a.jpg", width=100, height=100, lines=[f"{cls} 0.5 0.5 0.2 0.2"])]
+        try:
+            ex.yolo_to_coco(images, ["a", "b", "c"])
+        except ValueError:
+            continue
+        raise Fail(f"yolo_to_coco accepted class {cls} with 3 class names (0..2); raise ValueError")
 
 
 @pytest.mark.points(1)

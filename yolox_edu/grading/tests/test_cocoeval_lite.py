@@ -123,6 +123,22 @@ def test_average_precision_matches_pycocotools(ex):
                   for _ in range(6)]
         expect_close(ex.average_precision(images, t, max_dets), pycocotools_ap(images, t, max_dets),
                      f"AP of 6 images at IoU {t}, max_dets {max_dets}", atol=1e-9)
+    images = tied_images(np.random.default_rng(0))
+    expect_close(ex.average_precision(images, 0.5, 100), pycocotools_ap(images, 0.5, 100),
+                 "AP of images whose detections share scores across images (0.1 steps)", atol=1e-9)
+
+
+def tied_images(rng: np.random.Generator) -> list[dict]:
+    """2–5 images, each a row of gts with detections on half of them and beside the rest, scores rounded to
+    0.1 so that many tie across images: the pooled order of equal scores decides the curve."""
+    images = []
+    for _ in range(int(rng.integers(2, 6))):
+        n = int(rng.integers(1, 15))
+        gts = np.array([[10.0 * k, 0, 8, 8] for k in range(n)])
+        hit = rng.random(n) < 0.5
+        images.append(dict(det_boxes=np.where(hit[:, None], gts, gts + [0, 50, 0, 0]),
+                           det_scores=np.round(rng.uniform(0, 1, n), 1), gt_boxes=gts, iscrowd=np.zeros(n, bool)))
+    return images
 
 
 @pytest.mark.points(1)

@@ -50,6 +50,8 @@ def test_encode_dtype_and_no_boxes(ex):
     boxes = boxes_near_points(grid, 1, 3, torch.float64)
     expect_tensor(decode_boxes(ex.encode_boxes(boxes, grid.cells, grid.strides), grid), boxes,
                   "round trip on float64 boxes", atol=1e-9, rtol=1e-9)
+    raw32 = ex.encode_boxes(boxes.float(), grid.cells, grid.strides)  # float32 boxes, float64 cells and strides
+    expect(raw32.dtype == torch.float32, f"float32 boxes with a float64 grid gave {raw32.dtype}, not float32")
     empty = ex.encode_boxes(torch.zeros(2, 0, 4), torch.zeros(0, 2), torch.zeros(0))
     expect_tensor(empty, torch.zeros(2, 0, 4), "encode_boxes of (2, 0, 4) boxes")
 

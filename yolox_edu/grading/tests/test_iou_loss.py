@@ -35,10 +35,10 @@ def test_aligned_iou_random(ex):
 @pytest.mark.points(1)
 @pytest.mark.hint(IOU_HINT + "; far apart or edge-touching boxes have IoU 0, never negative; F = 0 → (0,)")
 def test_aligned_iou_edge_cases(ex):
-    pred = torch.tensor([[5.0, 5, 10, 10], [5, 5, 10, 10], [5, 5, 10, 10], [50, 50, 4, 4]])
-    target = torch.tensor([[5.0, 5, 10, 10], [15, 5, 10, 10], [40, 40, 10, 10], [50, 50, 2, 2]])
+    pred = torch.tensor([[5.0, 5, 10, 10], [5, 5, 10, 10], [5, 5, 10, 10], [50, 50, 4, 4], [5, 5, 0, 0]])
+    target = torch.tensor([[5.0, 5, 10, 10], [15, 5, 10, 10], [40, 40, 10, 10], [50, 50, 2, 2], [5, 5, 0, 0]])
     expect_tensor(ex.aligned_iou(pred, target), aligned_iou(pred, target),
-                  "aligned_iou of identical, edge-touching, disjoint and nested pairs")
+                  "aligned_iou of identical, edge-touching, disjoint, nested and zero-size pairs")
     expect_tensor(ex.aligned_iou(torch.zeros(0, 4), torch.zeros(0, 4)), torch.zeros(0), "aligned_iou of F = 0 pairs")
 
 
@@ -78,3 +78,7 @@ def test_class_loss_values(ex):
     logits, targets = torch.randn(6, 4, generator=g) * 2, torch.rand(6, 4, generator=g)
     expect_tensor(ex.class_loss(logits, targets), F.binary_cross_entropy_with_logits(logits, targets, reduction="sum"),
                   "class_loss of (6, 4) logits", atol=1e-4)
+    big = torch.tensor([[30.0, -30.0, 100.0, -100.0]])  # saturated sigmoids: only a loss from logits gets these right
+    expect_tensor(ex.class_loss(big, torch.tensor([[0.0, 1.0, 0.5, 0.2]])),
+                  F.binary_cross_entropy_with_logits(big, torch.tensor([[0.0, 1.0, 0.5, 0.2]]), reduction="sum"),
+                  "class_loss of logits ±30 and ±100", atol=1e-3)

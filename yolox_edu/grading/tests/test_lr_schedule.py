@@ -96,6 +96,6 @@ def test_first_iteration_below(ex):
                   "floor is never crossed (answer total_iters)")
 def test_first_iteration_below_exact_values_and_the_floor(ex):
     schedule = SCHEDULES[0]
-    for lr in (yolox_lr(152, **schedule), yolox_lr(200, **schedule), 0.0005, 0.0001):
+    for lr in (yolox_lr(152, **schedule), yolox_lr(200, **schedule), 0.0005, 0.0001, 0.01, 0.02):  # ≥ base_lr too
         expect(ex.first_iteration_below(lr, **schedule) == _first_below(lr, **schedule),
-               f"first_iteration_below({lr}) with the floor at 0.0005")
+               f"first_iteration_below({lr}) with base_lr 0.01, the floor at 0.0005 and warmup to iteration 50")

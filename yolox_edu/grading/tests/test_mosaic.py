@@ -72,6 +72,12 @@ def test_mosaic_boxes_match_library(ex):
         _, want, _ = mosaic(images, boxes, [np.zeros(len(b), np.int64) for b in boxes], input_hw, center)
         got = ex.mosaic_boxes([b.copy() for b in boxes], hws, input_hw, center)
         expect_array(got, want, f"mosaic_boxes for input {input_hw}, center {center}", atol=1e-3)
+    hws = [(30, 45), (45, 30), (23, 37), (37, 23)]  # scaled sizes with fractions >= 0.5: rounding down matters
+    boxes = [np.array([[0.0, 0.0, 10.0, 10.0], [5.0, 3.0, 20.0, 21.0]], np.float32) for _ in hws]
+    _, want, _ = mosaic([np.zeros((h, w, 3), np.uint8) for h, w in hws], boxes,
+                        [np.zeros(len(b), np.int64) for b in boxes], (64, 64), (64, 64))
+    expect_array(ex.mosaic_boxes([b.copy() for b in boxes], hws, (64, 64), (64, 64)), want,
+                 "mosaic_boxes of images 30×45, 45×30, 23×37, 37×23 into 64×64, center (64, 64)", atol=1e-3)
 
 
 @pytest.mark.points(1)

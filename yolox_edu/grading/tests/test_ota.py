@@ -95,6 +95,19 @@ def test_ota_labels_random(ex):
         expect(isinstance(got, torch.Tensor) and got.shape == (n,) and got.dtype == torch.int64,
                "ota_labels must return an (N,) int64 tensor")
         expect_tensor(got[clear], ref.matched_gt[clear], f"ota_labels of {g} gts and {n} points")
+    cost, ious, background = random_assignment(6, 50, 20)  # a softer plan: epsilon must reach sinkhorn
+    ref = sinkhorn_ota(cost, ious, background, epsilon=2.0, iterations=CONVERGED)
+    top2 = ref.plan.topk(2, dim=0).values  # (2, N)
+    clear = (top2[0] - top2[1]) > 0.02  # (N,)
+    got = ex.ota_labels(cost, ious, background, epsilon=2.0, iterations=CONVERGED)
+    expect_tensor(got[clear], ref.matched_gt[clear], "ota_labels of 6 gts and 50 points at epsilon 2.0")
+    cost, ious, background = random_assignment(5, 20, 1012)
+    cost = cost * 0.3  # close costs: 50 iterations (the default) have not settled one label yet, 500 have
+    ref = sinkhorn_ota(cost, ious, background, iterations=CONVERGED)
+    top2 = ref.plan.topk(2, dim=0).values  # (2, N)
+    clear = (top2[0] - top2[1]) > 0.05  # (N,)
+    got = ex.ota_labels(cost, ious, background, iterations=CONVERGED)
+    expect_tensor(got[clear], ref.matched_gt[clear], "ota_labels of 5 gts and 20 points after 500 iterations")
 
 
 @pytest.mark.points(1)
