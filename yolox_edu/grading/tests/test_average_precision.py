@@ -7,7 +7,7 @@ import pytest
 
 from yolox_edu.eval.ap import interpolated_ap, interpolated_precision
 from yolox_edu.eval.ap import precision_recall as ref_precision_recall
-from yolox_edu.grading.checks import expect_array, expect_close
+from yolox_edu.grading.checks import expect, expect_array, expect_close
 
 EXERCISE = "average_precision"
 
@@ -35,8 +35,10 @@ def test_interpolated_precision_random(ex):
                                                "(1, 0.75, 0.75, 0.75): a later, better point counts")
 def test_envelope_after_a_dip(ex):
     precision, recall = np.array([1.0, 0.5, 1 / 3, 0.5, 0.6]), np.array([0.2, 0.2, 0.2, 0.4, 0.6])
+    before = precision.copy()
     expect_array(np.asarray(ex.interpolated_precision(precision, recall), float),
                  interpolated_precision(precision, recall), "interpolated precision of a curve with dips")
+    expect(np.array_equal(precision, before), "interpolated_precision changed the caller's precision array")
 
 
 @pytest.mark.points(1)
@@ -57,6 +59,8 @@ def test_average_precision_values(ex):
     precision, recall = random_curve(rng, 25, 20)
     expect_close(ex.average_precision(precision, recall), interpolated_ap(precision, recall), "AP of a random curve",
                  atol=1e-9)
+    ap = ex.average_precision(precision, recall)
+    expect(type(ap) is float, f"average_precision must return a Python float, got {type(ap).__name__}")
     expect_close(ex.average_precision(np.zeros(0), np.zeros(0)), 0.0, "AP of an empty curve")
     expect_close(ex.average_precision(np.array([1.0, 1.0]), np.array([0.25, 0.5])),
                  interpolated_ap(np.array([1.0, 1.0]), np.array([0.25, 0.5])), "AP of a curve stopping at recall 0.5")

@@ -39,6 +39,12 @@ def test_coco_xywh_values(ex):
     expect_tensor(ex.xyxy_to_xywh(boxes.clone()), box_convert(boxes, "xyxy", "xywh"), "xyxy_to_xywh")
     xywh = box_convert(boxes, "xyxy", "xywh").double()
     expect_tensor(ex.xywh_to_xyxy(xywh.clone()), box_convert(xywh, "xywh", "xyxy"), "xywh_to_xyxy on float64")
+    batched = boxes[:6].reshape(2, 3, 4)  # (..., 4): any leading dims, or none
+    for name, fn, fmt in (("xyxy_to_xywh", ex.xyxy_to_xywh, ("xyxy", "xywh")),
+                          ("xywh_to_xyxy", ex.xywh_to_xyxy, ("xywh", "xyxy"))):
+        expect_tensor(fn(batched.clone()), box_convert(batched.reshape(-1, 4), *fmt).reshape(2, 3, 4),
+                      f"{name} of (2, 3, 4) boxes")
+        expect_tensor(fn(boxes[0].clone()), box_convert(boxes[:1], *fmt)[0], f"{name} of one (4,) box")
 
 
 @pytest.mark.points(1)

@@ -20,7 +20,7 @@ def valid_scene(boxes, name: str) -> torch.Tensor:
     """The learner's boxes after checking the scene's rules (each broken rule has its own message)."""
     expect(isinstance(boxes, torch.Tensor) and boxes.ndim == 2 and boxes.shape[1] == 4,
            f"{name} must return a (G, 4) tensor of cxcywh boxes")
-    boxes = boxes.float()
+    expect(boxes.dtype == torch.float32, f"{name}: the boxes must be float32, got {boxes.dtype}")
     expect(2 <= len(boxes) <= 10, f"{name}: {len(boxes)} gts; a scene has 2 to 10")
     expect(bool(boxes.isfinite().all()), f"{name}: the boxes hold NaN or inf")
     xyxy = cxcywh_to_xyxy(boxes)

@@ -45,6 +45,8 @@ def test_select_lowest_cost_ties(ex):
     cost = torch.tensor([[2.0, 1.0, 1.0, 1.0, 0.0], [3.0, 3.0, 3.0, 3.0, 3.0]])
     k = torch.tensor([2, 3])
     expect_tensor(ex.select_lowest_cost(cost, k), select_lowest_cost(cost, k), "select_lowest_cost with equal costs")
+    flat, k = torch.zeros(2, 64), torch.tensor([3, 5])  # many equal costs: only a stable order gives the lowest indices
+    expect_tensor(ex.select_lowest_cost(flat, k), select_lowest_cost(flat, k), "select_lowest_cost of 64 equal costs")
 
 
 CONFLICT_HINT = ("when several gts claim a point, the cheapest gt wins — cheapest among which gts? Read the "

@@ -28,6 +28,8 @@ def test_iou_xywh_random(ex):
     rng = np.random.default_rng(160)
     a, b = random_xywh(6, rng), random_xywh(4, rng)
     expect_array(ex.iou_xywh(a, b), box_iou_xywh(a, b), "iou_xywh of (6, 4) and (4, 4) boxes", check_dtype=False)
+    got32 = ex.iou_xywh(a.astype(np.float32), b.astype(np.float32))
+    expect(isinstance(got32, np.ndarray) and got32.dtype == np.float64, "iou_xywh of float32 boxes must be float64")
 
 
 MATCH_HINT = ("detections are matched best score first, and a gt that is taken is gone; the result is in the "
