@@ -18,12 +18,7 @@ from yolox_edu.viz.simota_explorer import (
 IMAGE = "synth val 000001.jpg"
 
 
-@pytest.fixture(autouse=True)
-def _threads():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def library_result(image: str, model: str, rule: str, **kw):

@@ -4,19 +4,12 @@ import matplotlib
 
 matplotlib.use("Agg")
 import pytest  # noqa: E402
-import torch  # noqa: E402
 
 from yolox_edu.grid import make_grid  # noqa: E402
 from yolox_edu.viz.simota_plot import Region, cheap_region, region_names  # noqa: E402
 from yolox_edu.viz.simota_view import DEFAULT_GT, level_names, simota_view  # noqa: E402
 
-
-@pytest.fixture(autouse=True)
-def _threads():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def test_level_names_come_from_the_grid():

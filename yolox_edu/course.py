@@ -110,27 +110,21 @@ def show_library(*exercises: str) -> None:
 
     from IPython import get_ipython
 
-    sections = []
+    notebook = get_ipython() is not None
+    if notebook:
+        from IPython.display import HTML, display
     for name in exercises:
         sources = library_sources(name)
-        if isinstance(sources, str):
-            sections.append((name, [], sources))
+        if not notebook:
+            print(f"# {name}: {sources}" if isinstance(sources, str) else
+                  "\n\n".join(f"# {d} ({w})\n{src}" for d, w, src in sources))
+        elif isinstance(sources, str):  # no library version: the sentence that says why
+            display(HTML(f"<p><b>{escape(name)}</b>: {escape(sources)}</p>"))
         else:
-            sections.append((name, sources, ""))
-    if get_ipython() is None:
-        for name, sources, note in sections:
-            print(f"# {name}: {note}" if note else "\n\n".join(f"# {d} ({w})\n{src}" for d, w, src in sources))
-        return
-    from IPython.display import HTML, display
-
-    for name, sources, note in sections:
-        if note:
-            display(HTML(f"<p><b>{escape(name)}</b>: {escape(note)}</p>"))
-            continue
-        body = "".join(f"<p><code>{escape(d)}</code> <small>({escape(w)})</small></p>{_highlight(src)}"
-                       for d, w, src in sources)
-        display(HTML(f"<details><summary><b>{escape(name)}</b>: show the library's version "
-                     f"({', '.join(d.rsplit('.', 1)[1] for d, _, _ in sources)})</summary>{body}</details>"))
+            body = "".join(f"<p><code>{escape(d)}</code> <small>({escape(w)})</small></p>{_highlight(src)}"
+                           for d, w, src in sources)
+            display(HTML(f"<details><summary><b>{escape(name)}</b>: show the library's version "
+                         f"({', '.join(d.rsplit('.', 1)[1] for d, _, _ in sources)})</summary>{body}</details>"))
 
 
 def _highlight(source: str) -> str:
